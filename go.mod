@@ -1,0 +1,3 @@
+module sandpiper
+
+go 1.26.8
