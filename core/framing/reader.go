@@ -1,0 +1,351 @@
+package framing
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha1"
+	"fmt"
+	"hash"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// ReaderOptions configures a Reader.
+type ReaderOptions struct {
+	// MaxMessageSize is the largest message accepted; a record announcing a
+	// longer one is skipped as garbage and counted in Stats.Oversize. 0 (or
+	// less) means DefaultMaxMessageSize.
+	MaxMessageSize int
+	// Keys holds the HMAC keys of the trusted signers, by "signer_version"
+	// (for example "ops_1": signer "ops", hmac_key_version 1), as Heka's
+	// [input.signer.ops_1] tables do. A signed record whose signer and
+	// version have no key is dropped. Unsigned records are accepted whatever
+	// Keys holds, as in Heka; Record.Signer tells them apart.
+	Keys map[string][]byte
+}
+
+// Validate reports the first problem of o: a maximum size beyond what
+// message_length can express, or a key whose name is not
+// "signer_version" with a decimal version without leading zeros (such a key
+// could never match a record).
+func (o ReaderOptions) Validate() error {
+	if uint64(max(o.MaxMessageSize, 0)) > math.MaxUint32 {
+		return fmt.Errorf("framing: reader MaxMessageSize %d exceeds %d", o.MaxMessageSize, uint64(math.MaxUint32))
+	}
+	for name, key := range o.Keys {
+		if _, _, ok := splitKeyName(name); !ok {
+			return fmt.Errorf("framing: key name %q: want signer_version, e.g. \"ops_1\"", name)
+		}
+		if len(key) == 0 {
+			return fmt.Errorf("framing: key %q is empty", name)
+		}
+	}
+	return nil
+}
+
+// splitKeyName splits "ops_1" into "ops" and 1.
+func splitKeyName(name string) (signer string, version uint32, ok bool) {
+	i := strings.LastIndexByte(name, '_')
+	if i < 0 {
+		return "", 0, false
+	}
+	v, err := strconv.ParseUint(name[i+1:], 10, 32)
+	if err != nil || strconv.FormatUint(v, 10) != name[i+1:] {
+		return "", 0, false
+	}
+	return name[:i], uint32(v), true
+}
+
+// Record is one record read by a Reader.
+type Record struct {
+	Header Header
+	// Message holds the message bytes. It and Header.Hmac point into the
+	// Reader's buffer and are valid until the next call to Next or Reset.
+	Message []byte
+	// Signer is the verified signer name of a signed message, "" for an
+	// unsigned one.
+	Signer string
+}
+
+// DropReason says why a Reader dropped a well-framed record.
+type DropReason uint8
+
+// The reasons a record is dropped.
+const (
+	// UnknownSigner: no key for the record's signer_version.
+	UnknownSigner DropReason = iota + 1
+	// BadSignature: the HMAC does not match the message, or its hash
+	// function is neither MD5 nor SHA1.
+	BadSignature
+)
+
+// Drop describes the last record a Reader dropped, for the caller to log.
+type Drop struct {
+	Reason     DropReason
+	Signer     string
+	KeyVersion uint32
+	Hash       HashFunction
+}
+
+// String describes d, naming the signer:
+// `bad signature from signer "ops" key version 1 (MD5)`.
+func (d Drop) String() string {
+	switch d.Reason {
+	case UnknownSigner:
+		return fmt.Sprintf("unknown signer %q key version %d (no key %q)", d.Signer, d.KeyVersion, d.Signer+"_"+strconv.FormatUint(uint64(d.KeyVersion), 10))
+	case BadSignature:
+		return fmt.Sprintf("bad signature from signer %q key version %d (%v)", d.Signer, d.KeyVersion, d.Hash)
+	}
+	return "no drop"
+}
+
+// Stats counts what a Reader has read. Bytes of records returned by Next,
+// BytesSkipped, and the bytes still buffered add up to BytesRead.
+type Stats struct {
+	Records      int64 // records returned by Next
+	BytesRead    int64 // bytes read from the underlying io.Reader
+	BytesSkipped int64 // bytes that were not part of a returned record: garbage, rejected and dropped records, a truncated last record
+	// Oversize counts the headers announcing a message longer than
+	// MaxMessageSize (the bytes are in BytesSkipped).
+	Oversize int64
+	// BadSignatures and UnknownSigners count the dropped records (their
+	// bytes are in BytesSkipped); LastDrop describes the last of them.
+	BadSignatures  int64
+	UnknownSigners int64
+	LastDrop       Drop
+}
+
+// key is one trusted signer key, with the HMACs made from it on first use.
+type key struct {
+	signer string // the signer name, shared by every record it verifies
+	secret []byte
+	macs   [2]hash.Hash // by HashFunction
+}
+
+// Reader reads records from an io.Reader through one buffer of
+// MaxMessageSize + MaxHeaderSize + 3 bytes, the largest record, that never
+// grows; reading a record allocates nothing.
+//
+// Resynchronisation: a candidate record starts at each 0x1E. When it is not a
+// valid record (header length 0, a header that does not decode, no 0x1F after
+// it, a message_length of 0 or above the maximum, the input ends inside it,
+// or its signature is unknown or bad), the Reader skips that one 0x1E byte
+// and searches again from the next byte, as Heka did, rather than trusting
+// the candidate's lengths: a valid record that starts inside a bad one, such
+// as the first record after a sender restarted mid-record, is still found.
+// Skipped bytes are counted in Stats.BytesSkipped.
+//
+// A Reader is not safe for concurrent use.
+type Reader struct {
+	rd         io.Reader
+	max        int
+	buf        []byte // len is the largest record
+	start, end int    // buf[start:end] is read and not yet consumed
+	err        error  // the error the underlying reader returned, kept
+	keys       map[string]*key
+	keyName    []byte // scratch for "signer_version"
+	sum        [sha1.Size]byte
+	stats      Stats
+}
+
+// NewReader returns a Reader of the records in rd. opts should have passed
+// Validate; keys with other names never match a record.
+func NewReader(rd io.Reader, opts ReaderOptions) *Reader {
+	m := opts.MaxMessageSize
+	if m <= 0 {
+		m = DefaultMaxMessageSize
+	}
+	r := &Reader{rd: rd, max: m, buf: make([]byte, m+MaxHeaderSize+framingSize)}
+	if len(opts.Keys) > 0 {
+		r.keys = make(map[string]*key, len(opts.Keys))
+		for name, secret := range opts.Keys {
+			signer, _, _ := splitKeyName(name)
+			r.keys[name] = &key{signer: signer, secret: append([]byte(nil), secret...)}
+		}
+	}
+	return r
+}
+
+// Reset discards the buffered bytes, the statistics and any error, and makes
+// r read from rd, so that one Reader and its buffer serve one stream after
+// another.
+func (r *Reader) Reset(rd io.Reader) {
+	r.rd, r.start, r.end, r.err, r.stats = rd, 0, 0, nil, Stats{}
+}
+
+// Stats returns the counts so far.
+func (r *Reader) Stats() Stats { return r.stats }
+
+// maxEmptyReads is how many reads returning no bytes and no error Next
+// tolerates in a row before failing with io.ErrNoProgress, as bufio does.
+const maxEmptyReads = 100
+
+// Next returns the next valid record. At the end of the input it returns
+// io.EOF, after counting any incomplete record left as skipped bytes. Any
+// other error of the underlying reader is returned as is once the records
+// buffered before it are consumed, and again by every later call.
+func (r *Reader) Next() (Record, error) {
+	for {
+		i := bytes.IndexByte(r.buf[r.start:r.end], RecordSeparator)
+		if i < 0 {
+			r.skip(r.end - r.start)
+			r.start, r.end = 0, 0
+			if ok, err := r.need(1); !ok {
+				return Record{}, eofOr(err)
+			}
+			continue
+		}
+		r.skip(i)
+		rec, ok, err := r.candidate()
+		if err != nil {
+			return Record{}, err
+		}
+		if ok {
+			return rec, nil
+		}
+		r.skip(1)
+	}
+}
+
+func eofOr(err error) error {
+	if err == nil {
+		return io.EOF
+	}
+	return err
+}
+
+// candidate checks the record that buf[start], a 0x1E, may start. It consumes
+// and returns it when it is valid, and reports false, consuming nothing, when
+// it is not. It fails only with a read error other than io.EOF.
+func (r *Reader) candidate() (Record, bool, error) {
+	if ok, err := r.need(2); !ok {
+		return Record{}, false, err
+	}
+	hl := int(r.buf[r.start+1])
+	if hl == 0 {
+		return Record{}, false, nil
+	}
+	if ok, err := r.need(hl + framingSize); !ok {
+		return Record{}, false, err
+	}
+	if r.buf[r.start+2+hl] != UnitSeparator {
+		return Record{}, false, nil
+	}
+	var raw rawHeader
+	if _, err := raw.parse(r.buf[r.start+2 : r.start+2+hl]); err != nil {
+		return Record{}, false, nil
+	}
+	if raw.length == 0 {
+		return Record{}, false, nil
+	}
+	if uint64(raw.length) > uint64(r.max) {
+		r.stats.Oversize++
+		return Record{}, false, nil
+	}
+	size := hl + framingSize + int(raw.length)
+	if ok, err := r.need(size); !ok {
+		return Record{}, false, err
+	}
+	// need may have moved the bytes: slice them only now.
+	hdr := r.buf[r.start+2 : r.start+2+hl]
+	rec := Record{Header: raw.header(hdr), Message: r.buf[r.start+hl+framingSize : r.start+size : r.start+size]}
+	if raw.hasSigner || raw.hasHmac {
+		k := r.lookup(raw.signer(hdr), raw.version)
+		switch {
+		case k != nil:
+			rec.Header.HmacSigner = k.signer
+		case raw.hasHmac:
+			r.drop(UnknownSigner, string(raw.signer(hdr)), &raw)
+			return Record{}, false, nil
+		default:
+			rec.Header.HmacSigner = string(raw.signer(hdr))
+		}
+		if raw.hasHmac {
+			if !r.verify(k, raw.hash, rec.Message, rec.Header.Hmac) {
+				r.drop(BadSignature, k.signer, &raw)
+				return Record{}, false, nil
+			}
+			rec.Signer = k.signer
+		}
+	}
+	r.start += size
+	r.stats.Records++
+	return rec, true, nil
+}
+
+func (r *Reader) lookup(signer []byte, version uint32) *key {
+	if r.keys == nil {
+		return nil
+	}
+	r.keyName = append(r.keyName[:0], signer...)
+	r.keyName = append(r.keyName, '_')
+	r.keyName = strconv.AppendUint(r.keyName, uint64(version), 10)
+	return r.keys[string(r.keyName)]
+}
+
+func (r *Reader) verify(k *key, f HashFunction, msg, sum []byte) bool {
+	if f != MD5 && f != SHA1 {
+		return false
+	}
+	mac := k.macs[f]
+	if mac == nil {
+		mac = newMAC(f, k.secret)
+		k.macs[f] = mac
+	}
+	mac.Reset()
+	mac.Write(msg)
+	return hmac.Equal(mac.Sum(r.sum[:0]), sum)
+}
+
+func (r *Reader) drop(reason DropReason, signer string, raw *rawHeader) {
+	if reason == UnknownSigner {
+		r.stats.UnknownSigners++
+	} else {
+		r.stats.BadSignatures++
+	}
+	r.stats.LastDrop = Drop{Reason: reason, Signer: signer, KeyVersion: raw.version, Hash: raw.hash}
+}
+
+func (r *Reader) skip(n int) {
+	r.start += n
+	r.stats.BytesSkipped += int64(n)
+}
+
+// need makes sure buf[start:] holds at least n bytes, reading as needed. It
+// reports false with a nil error at the end of the input, and false with the
+// error when the underlying reader failed otherwise.
+func (r *Reader) need(n int) (bool, error) {
+	empty := 0
+	for r.end-r.start < n {
+		if r.err != nil {
+			if r.err == io.EOF {
+				return false, nil
+			}
+			return false, r.err
+		}
+		if r.start+n > len(r.buf) {
+			r.end = copy(r.buf, r.buf[r.start:r.end])
+			r.start = 0
+		}
+		m, err := r.rd.Read(r.buf[r.end:])
+		if m < 0 || m > len(r.buf)-r.end {
+			r.err = fmt.Errorf("framing: reader returned %d bytes for a %d-byte read", m, len(r.buf)-r.end)
+			continue
+		}
+		r.end += m
+		r.stats.BytesRead += int64(m)
+		switch {
+		case err != nil:
+			r.err = err
+		case m == 0:
+			if empty++; empty >= maxEmptyReads {
+				r.err = io.ErrNoProgress
+			}
+		default:
+			empty = 0
+		}
+	}
+	return true, nil
+}
