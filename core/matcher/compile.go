@@ -1,7 +1,6 @@
 package matcher
 
 import (
-	"regexp"
 	"regexp/syntax"
 	"unicode/utf8"
 )
@@ -101,7 +100,7 @@ func newStrMatch(o op, lit literal) strMatch {
 				t.litbs = append(t.litbs, []byte(l))
 			}
 		} else {
-			t.kind, t.re = strRegex, regexp.MustCompile(lit.str)
+			t.kind, t.re = strRegex, lit.re
 		}
 		return t
 	}

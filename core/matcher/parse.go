@@ -127,6 +127,7 @@ type literal struct {
 	i    int64
 	f    float64
 	b    bool
+	re   *regexp.Regexp // the compiled regex, kept from checking it
 }
 
 // test is one comparison: variable op literal.
@@ -370,9 +371,11 @@ func (p *parser) check(v variable, vtok, optok token, lit *literal, littok token
 		if v.kind.isNumeric() {
 			return p.errAt(littok.pos, "%s is a number: compare it with a number, not a regex", vtok.text)
 		}
-		if _, err := regexp.Compile(lit.str); err != nil {
+		re, err := regexp.Compile(lit.str)
+		if err != nil {
 			return p.errAt(littok.pos, "invalid regex %s: %v", littok.text, err)
 		}
+		lit.re = re
 		return nil
 	}
 	if o == opRE || o == opNRE {
