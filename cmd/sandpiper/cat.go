@@ -1,0 +1,299 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"sandpiper/core/framing"
+	"sandpiper/core/matcher"
+	"sandpiper/core/message"
+)
+
+const catUsage = `usage: sandpiper cat [-match EXPR] [-format json|text|framed] [-input framed|json]
+                     [-n N] [-offset N] [-max-message-size BYTES] [FILE ...]
+
+Reads Heka-framed protobuf streams (or JSON lines) from the FILEs, or from
+standard input when there are none or a FILE is "-", and writes the messages
+that match EXPR to standard output: as JSON lines (the default), as readable
+text, or as a Heka stream. Corrupt records are skipped, counted and reported;
+every whole record is still read. A summary goes to standard error.
+
+`
+
+// maxWarnings bounds the per-record complaints on stderr; the summary counts
+// all of them.
+const maxWarnings = 10
+
+// catStats are the counts of the summary line.
+type catStats struct {
+	read, matched, bad, skipped, badSignatures int64
+}
+
+func runCat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sandpiper cat", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, catUsage)
+		fs.PrintDefaults()
+	}
+	expr := fs.String("match", "TRUE", "message matcher `expression`: only matching messages are written")
+	format := fs.String("format", "json", "output `format`: json (one message per line), text (readable) or framed (Heka stream)")
+	input := fs.String("input", "framed", "input `format`: framed (Heka stream) or json (one message per line)")
+	limit := fs.Int64("n", 0, "stop after writing `N` messages (0: no limit)")
+	offset := fs.Int64("offset", 0, "skip the first `N` bytes of the first input")
+	maxSize := fs.Int("max-message-size", 64*1024, "largest message accepted, in `bytes`")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "sandpiper cat: "+format+"\n", a...)
+		return 2
+	}
+	switch {
+	case *format != "json" && *format != "text" && *format != "framed":
+		return fail("-format %q: want json, text or framed", *format)
+	case *input != "framed" && *input != "json":
+		return fail("-input %q: want framed or json", *input)
+	case *limit < 0:
+		return fail("-n %d: want 0 (no limit) or more", *limit)
+	case *offset < 0:
+		return fail("-offset %d: want 0 or more", *offset)
+	case *maxSize <= 0:
+		return fail("-max-message-size %d: want more than 0", *maxSize)
+	}
+	m, err := matcher.Compile(*expr)
+	if err != nil {
+		return fail("-match: %v", err)
+	}
+
+	// Open every input before writing anything, so that a missing file is
+	// an error with no output rather than a half-done run.
+	names := fs.Args()
+	if len(names) == 0 {
+		names = []string{"-"}
+	}
+	inputs := make([]io.Reader, len(names))
+	for i, name := range names {
+		if name == "-" {
+			inputs[i] = stdin
+			continue
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			return fail("%v", err)
+		}
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			f.Close()
+			return fail("%s: is a directory", name)
+		}
+		defer f.Close()
+		inputs[i] = f
+	}
+	if *offset > 0 {
+		if err := skipBytes(inputs[0], *offset); err != nil {
+			return fail("%s: -offset %d: %v", names[0], *offset, err)
+		}
+	}
+
+	out := bufio.NewWriterSize(stdout, 64*1024)
+	c := &catRun{
+		match:  m,
+		limit:  *limit,
+		stderr: stderr,
+		write:  newMessageWriter(*format, out),
+	}
+	for i, r := range inputs {
+		var err error
+		if *input == "framed" {
+			err = c.framed(names[i], r, *maxSize)
+		} else {
+			err = c.jsonLines(names[i], r, *maxSize)
+		}
+		if err == errLimitReached {
+			break
+		}
+		if err != nil {
+			out.Flush()
+			c.summary()
+			fmt.Fprintf(stderr, "sandpiper cat: %v\n", err)
+			return 1
+		}
+	}
+	if err := out.Flush(); err != nil {
+		c.summary()
+		fmt.Fprintf(stderr, "sandpiper cat: writing output: %v\n", err)
+		return 1
+	}
+	c.summary()
+	return 0
+}
+
+// skipBytes moves r forward n bytes, by seeking where it can.
+func skipBytes(r io.Reader, n int64) error {
+	if s, ok := r.(io.Seeker); ok {
+		_, err := s.Seek(n, io.SeekStart)
+		return err
+	}
+	_, err := io.CopyN(io.Discard, r, n)
+	if err == io.EOF {
+		return nil // an offset past the end leaves nothing to read
+	}
+	return err
+}
+
+var errLimitReached = errors.New("-n limit reached")
+
+// catRun is the state of one sandpiper cat: the matcher, the writer and the
+// counts, shared by all inputs.
+type catRun struct {
+	match    *matcher.Matcher
+	limit    int64
+	stderr   io.Writer
+	write    func(m *message.Message, raw []byte) error
+	stats    catStats
+	warnings int
+	msg      message.Message
+}
+
+// framed reads one Heka stream.
+func (c *catRun) framed(name string, r io.Reader, maxSize int) error {
+	fr := framing.NewReader(r, framing.ReaderOptions{MaxMessageSize: maxSize})
+	defer func() {
+		st := fr.Stats()
+		c.stats.skipped += st.BytesSkipped
+		c.stats.badSignatures += st.BadSignatures + st.UnknownSigners
+	}()
+	for record := int64(1); ; record++ {
+		rec, err := fr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %v", name, err)
+		}
+		c.stats.read++
+		if err := c.msg.Unmarshal(rec.Message); err != nil {
+			c.bad("%s: record %d: %v", name, record, err)
+			continue
+		}
+		if err := c.emit(rec.Message); err != nil {
+			return err
+		}
+	}
+}
+
+// jsonLines reads one file of JSON lines.
+func (c *catRun) jsonLines(name string, r io.Reader, maxSize int) error {
+	src := &errorRecorder{r: r}
+	jr := message.NewJSONReader(src, maxSize)
+	for {
+		err := jr.Next(&c.msg)
+		if src.err != nil {
+			return fmt.Errorf("%s: %v", name, src.err)
+		}
+		if err == io.EOF {
+			return nil
+		}
+		c.stats.read++
+		if err != nil {
+			c.bad("%s: %v", name, err)
+			continue
+		}
+		if err := c.emit(nil); err != nil {
+			return err
+		}
+	}
+}
+
+// errorRecorder remembers a read error other than io.EOF, which ends the
+// input, apart from the bad lines that the JSON reader reports and goes past.
+type errorRecorder struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errorRecorder) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
+}
+
+// emit writes c.msg if it matches; raw is its protobuf encoding when the
+// input had one, so that a framed copy is not encoded again.
+func (c *catRun) emit(raw []byte) error {
+	if !c.match.Match(&c.msg) {
+		return nil
+	}
+	c.stats.matched++
+	if err := c.write(&c.msg, raw); err != nil {
+		return fmt.Errorf("writing output: %v", err)
+	}
+	if c.limit > 0 && c.stats.matched >= c.limit {
+		return errLimitReached
+	}
+	return nil
+}
+
+func (c *catRun) bad(format string, a ...any) {
+	c.stats.bad++
+	c.warnings++
+	if c.warnings <= maxWarnings {
+		fmt.Fprintf(c.stderr, "sandpiper cat: skipped "+format+"\n", a...)
+	} else if c.warnings == maxWarnings+1 {
+		fmt.Fprintf(c.stderr, "sandpiper cat: more bad records; the summary counts them\n")
+	}
+}
+
+func (c *catRun) summary() {
+	var b strings.Builder
+	fmt.Fprintf(&b, "sandpiper cat: %d records read, %d matched, %d bad, %d bytes skipped",
+		c.stats.read, c.stats.matched, c.stats.bad, c.stats.skipped)
+	if c.stats.badSignatures > 0 {
+		fmt.Fprintf(&b, ", %d dropped for their signature", c.stats.badSignatures)
+	}
+	fmt.Fprintln(c.stderr, b.String())
+}
+
+// newMessageWriter returns the function that writes one message in format.
+func newMessageWriter(format string, out *bufio.Writer) func(*message.Message, []byte) error {
+	var buf []byte
+	switch format {
+	case "text":
+		first := true
+		return func(m *message.Message, _ []byte) error {
+			buf = buf[:0]
+			if !first {
+				buf = append(buf, '\n')
+			}
+			first = false
+			buf = m.AppendText(buf)
+			_, err := out.Write(buf)
+			return err
+		}
+	case "framed":
+		fw := framing.NewWriter(out)
+		return func(m *message.Message, raw []byte) error {
+			if raw == nil {
+				buf = m.MarshalAppend(buf[:0])
+				raw = buf
+			}
+			return fw.WriteRecord(raw)
+		}
+	default:
+		return func(m *message.Message, _ []byte) error {
+			buf = append(m.AppendJSON(buf[:0]), '\n')
+			_, err := out.Write(buf)
+			return err
+		}
+	}
+}

@@ -1,0 +1,71 @@
+// Command sandpiper is Sandpiper's one binary. Its subcommands:
+//
+//	sandpiper cat      read Heka streams or JSON lines, filter them with a matcher, print them
+//	sandpiper version  print the version
+//
+// Each subcommand takes -h for its own usage.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// version is set at build time by the Makefile (-ldflags "-X main.version=...").
+var version = "dev"
+
+// command is one subcommand: its one-line summary and the function that runs
+// it with its arguments, returning the process's exit code.
+type command struct {
+	summary string
+	run     func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
+}
+
+var commands = map[string]command{
+	"cat":     {"read Heka streams or JSON lines, filter them with a matcher, print them", runCat},
+	"version": {"print the version", runVersion},
+}
+
+// order lists the commands as usage shows them.
+var order = []string{"cat", "version"}
+
+func main() {
+	os.Exit(dispatch(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		usage(stdout)
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "sandpiper: unknown command %q\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	return cmd.run(args[1:], stdin, stdout, stderr)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: sandpiper <command> [arguments]\n\ncommands:")
+	for _, name := range order {
+		fmt.Fprintf(w, "  %-8s %s\n", name, commands[name].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'sandpiper <command> -h' for a command's options.")
+}
+
+func runVersion(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		fmt.Fprintf(stderr, "sandpiper version: takes no arguments, got %q\n", args[0])
+		return 2
+	}
+	fmt.Fprintf(stdout, "sandpiper %s\n", version)
+	return 0
+}
