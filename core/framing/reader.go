@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha1"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -192,61 +193,62 @@ func (r *Reader) Next() (Record, error) {
 		if i < 0 {
 			r.skip(r.end - r.start)
 			r.start, r.end = 0, 0
-			if ok, err := r.need(1); !ok {
-				return Record{}, eofOr(err)
+			if err := r.need(1); err != nil {
+				if err == errNotRecord {
+					err = io.EOF
+				}
+				return Record{}, err
 			}
 			continue
 		}
 		r.skip(i)
-		rec, ok, err := r.candidate()
-		if err != nil {
+		rec, err := r.candidate()
+		switch err {
+		case nil:
+			return rec, nil
+		case errNotRecord:
+			r.skip(1)
+		default:
 			return Record{}, err
 		}
-		if ok {
-			return rec, nil
-		}
-		r.skip(1)
 	}
 }
 
-func eofOr(err error) error {
-	if err == nil {
-		return io.EOF
-	}
-	return err
-}
+// errNotRecord is how candidate, and need at the end of the input, report
+// that the bytes at buf[start] do not start a valid record.
+var errNotRecord = errors.New("not a record")
 
 // candidate checks the record that buf[start], a 0x1E, may start. It consumes
-// and returns it when it is valid, and reports false, consuming nothing, when
-// it is not. It fails only with a read error other than io.EOF.
-func (r *Reader) candidate() (Record, bool, error) {
-	if ok, err := r.need(2); !ok {
-		return Record{}, false, err
+// and returns it when it is valid, and returns errNotRecord, consuming
+// nothing, when it is not. Any other error is a read error other than io.EOF.
+func (r *Reader) candidate() (Record, error) {
+	if err := r.need(2); err != nil {
+		return Record{}, err
 	}
 	hl := int(r.buf[r.start+1])
 	if hl == 0 {
-		return Record{}, false, nil
+		return Record{}, errNotRecord
 	}
-	if ok, err := r.need(hl + framingSize); !ok {
-		return Record{}, false, err
+	if err := r.need(hl + framingSize); err != nil {
+		return Record{}, err
 	}
 	if r.buf[r.start+2+hl] != UnitSeparator {
-		return Record{}, false, nil
+		return Record{}, errNotRecord
 	}
 	var raw rawHeader
 	if _, err := raw.parse(r.buf[r.start+2 : r.start+2+hl]); err != nil {
-		return Record{}, false, nil
+		return Record{}, errNotRecord
 	}
 	if raw.length == 0 {
-		return Record{}, false, nil
+		return Record{}, errNotRecord
 	}
 	if uint64(raw.length) > uint64(r.max) {
 		r.stats.Oversize++
-		return Record{}, false, nil
+		return Record{}, errNotRecord
 	}
 	size := hl + framingSize + int(raw.length)
-	if ok, err := r.need(size); !ok {
-		return Record{}, false, err
+	if err := r.need(size); err != nil {
+		return Record{}, err
 	}
 	// need may have moved the bytes: slice them only now.
 	hdr := r.buf[r.start+2 : r.start+2+hl]
@@ -258,21 +260,21 @@ func (r *Reader) candidate() (Record, bool, error) {
 			rec.Header.HmacSigner = k.signer
 		case raw.hasHmac:
 			r.drop(UnknownSigner, string(raw.signer(hdr)), &raw)
-			return Record{}, false, nil
+			return Record{}, errNotRecord
 		default:
 			rec.Header.HmacSigner = string(raw.signer(hdr))
 		}
 		if raw.hasHmac {
 			if !r.verify(k, raw.hash, rec.Message, rec.Header.Hmac) {
 				r.drop(BadSignature, k.signer, &raw)
-				return Record{}, false, nil
+				return Record{}, errNotRecord
 			}
 			rec.Signer = k.signer
 		}
 	}
 	r.start += size
 	r.stats.Records++
-	return rec, true, nil
+	return rec, nil
 }
 
 func (r *Reader) lookup(signer []byte, version uint32) *key {
@@ -314,16 +316,24 @@ func (r *Reader) skip(n int) {
 }
 
 // need makes sure buf[start:] holds at least n bytes, reading as needed. It
-// reports false with a nil error at the end of the input, and false with the
-// error when the underlying reader failed otherwise.
-func (r *Reader) need(n int) (bool, error) {
+// returns errNotRecord at the end of the input, and the underlying reader's
+// error when it failed otherwise.
+func (r *Reader) need(n int) error {
+	if r.start+n <= r.end {
+		return nil
+	}
+	return r.fill(n)
+}
+
+// fill is need's slow path, kept apart so that need inlines.
+func (r *Reader) fill(n int) error {
 	empty := 0
 	for r.end-r.start < n {
 		if r.err != nil {
 			if r.err == io.EOF {
-				return false, nil
+				return errNotRecord
 			}
-			return false, r.err
+			return r.err
 		}
 		if r.start+n > len(r.buf) {
 			r.end = copy(r.buf, r.buf[r.start:r.end])
@@ -347,5 +357,5 @@ func (r *Reader) need(n int) (bool, error) {
 			empty = 0
 		}
 	}
-	return true, nil
+	return nil
 }
