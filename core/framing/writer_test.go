@@ -121,20 +121,29 @@ func TestWriterErrors(t *testing.T) {
 }
 
 func TestWriterLongestSigner(t *testing.T) {
-	// With SHA1 the header is at most 1+5 (length) + 2 (hash) + 1+2+n
-	// (name) + 1+5 (version) + 2+20 (hmac) bytes, so a name of 216 bytes is
-	// the longest that fits in 255.
-	for _, n := range []int{216, 217} {
-		s := &Signer{Name: strings.Repeat("s", n), Version: 1 << 31, Hash: SHA1, Key: []byte("k")}
-		_, err := NewWriterOptions(&bytes.Buffer{}, WriterOptions{Signer: s})
-		if (err == nil) != (n == 216) {
-			t.Fatalf("signer name of %d bytes: err %v", n, err)
-		}
+	// The header is at most 1+5 (length) + 2 (hash, SHA1 only) + 1+2+n
+	// (name) + 1+5 (version) + 2+20 or 2+16 (hmac) bytes, so the longest name
+	// that fits in 255 bytes is 216 bytes with SHA1 and 222 with MD5.
+	tests := []struct {
+		hash    HashFunction
+		longest int
+		header  int // of a 1 MiB message signed with the longest name
+	}{
+		{SHA1, 216, 253},
+		{MD5, 222, 253},
 	}
-	s := &Signer{Name: strings.Repeat("s", 216), Version: 1 << 31, Hash: SHA1, Key: []byte("k")}
-	rec := frame(t, make([]byte, 1<<20), s)
-	if rec[1] != 253 {
-		t.Fatalf("header of %d bytes, want 253 for a 1 MiB message", rec[1])
+	for _, tt := range tests {
+		for _, n := range []int{tt.longest, tt.longest + 1} {
+			s := &Signer{Name: strings.Repeat("s", n), Version: 1 << 31, Hash: tt.hash, Key: []byte("k")}
+			_, err := NewWriterOptions(&bytes.Buffer{}, WriterOptions{Signer: s})
+			if (err == nil) != (n == tt.longest) {
+				t.Fatalf("%v signer name of %d bytes: err %v", tt.hash, n, err)
+			}
+		}
+		s := &Signer{Name: strings.Repeat("s", tt.longest), Version: 1 << 31, Hash: tt.hash, Key: []byte("k")}
+		if rec := frame(t, make([]byte, 1<<20), s); int(rec[1]) != tt.header {
+			t.Fatalf("%v: header of %d bytes, want %d for a 1 MiB message", tt.hash, rec[1], tt.header)
+		}
 	}
 }
 
