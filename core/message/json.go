@@ -444,7 +444,7 @@ func parseJSONTime(s []byte) (int64, error) {
 		return 0, bad()
 	}
 	// time.Parse drops fraction digits past the ninth without a word.
-	if len(s) > 20 && s[19] == '.' {
+	if len(s) > 20 && (s[19] == '.' || s[19] == ',') {
 		digits := 0
 		for _, c := range s[20:] {
 			if c < '0' || c > '9' {
@@ -546,15 +546,14 @@ func (d *jsonDecoder) fields(m *Message) error {
 // jsonFieldSpec is one field as read: its values are kept as raw JSON until
 // the whole object is read, since value_type may follow value.
 type jsonFieldSpec struct {
-	name      string
-	value     []byte
-	typ       ValueType
-	rep       string
-	hasName   bool
-	hasValue  bool
-	hasType   bool
-	hasRep    bool
-	nestedVal bool
+	name     string
+	value    []byte
+	typ      ValueType
+	rep      string
+	hasName  bool
+	hasValue bool
+	hasType  bool
+	hasRep   bool
 }
 
 // fieldSpec reads the explicit form {"value":…,"value_type":…,
@@ -589,7 +588,7 @@ func (d *jsonDecoder) fieldSpec(s *jsonFieldSpec, element bool) error {
 				if (inner.hasType && s.hasType) || (inner.hasRep && s.hasRep) {
 					return errors.New("value_type or representation both inside and beside value")
 				}
-				s.value, s.nestedVal = inner.value, true
+				s.value = inner.value
 				if inner.hasType {
 					s.typ, s.hasType = inner.typ, true
 				}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -327,6 +328,7 @@ func TestJSONErrors(t *testing.T) {
 		{`{"Uuid":7}`, `message JSON: Uuid: want a string, found a number`},
 		{`{"Timestamp":"2026-11-28 10:00:00Z"}`, `message JSON: Timestamp: "2026-11-28 10:00:00Z" is not an RFC 3339 time like "2026-11-28T10:00:00.123456789Z"`},
 		{`{"Timestamp":"2026-11-28T10:00:00.1234567891Z"}`, `message JSON: Timestamp: "2026-11-28T10:00:00.1234567891Z" has more than 9 fraction digits; nanoseconds are the finest unit`},
+		{`{"Timestamp":"2026-11-28T10:00:00,0000000001Z"}`, `message JSON: Timestamp: "2026-11-28T10:00:00,0000000001Z" has more than 9 fraction digits; nanoseconds are the finest unit`},
 		{`{"Timestamp":"2262-04-11T23:47:16.854775808Z"}`, `message JSON: Timestamp: "2262-04-11T23:47:16.854775808Z" is out of the range of int64 nanoseconds (1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z)`},
 		{`{"Timestamp":1.7e18}`, `message JSON: Timestamp: 1.7e18 is not an integer of nanoseconds`},
 		{`{"Timestamp":9223372036854775808}`, `message JSON: Timestamp: integer 9223372036854775808 is out of int64 range`},
@@ -636,4 +638,39 @@ func FuzzJSONUnmarshal(f *testing.F) {
 			t.Fatalf("not a fixed point:\n%s\n%s", out, again)
 		}
 	})
+}
+
+// TestJSONDocExamples reads every example in the json blocks of
+// docs/message-json.md, so that the documentation cannot drift from the
+// reader. A block line is a whole message, a "Fields" member, or a field.
+func TestJSONDocExamples(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/message-json.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inBlock, n := false, 0
+	for _, line := range strings.Split(string(doc), "\n") {
+		switch {
+		case line == "```json":
+			inBlock = true
+			continue
+		case line == "```":
+			inBlock = false
+			continue
+		case !inBlock:
+			continue
+		case strings.HasPrefix(line, `"Fields":`):
+			line = "{" + line + "}"
+		case strings.HasPrefix(line, `"`):
+			line = `{"Fields":{` + line + "}}"
+		}
+		n++
+		var m Message
+		if err := m.UnmarshalJSON([]byte(line)); err != nil {
+			t.Errorf("%s: %v", line, err)
+		}
+	}
+	if n < 8 {
+		t.Errorf("found %d examples in the doc, want at least 8", n)
+	}
 }
