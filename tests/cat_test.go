@@ -264,3 +264,83 @@ func TestVersionAndUnknownCommand(t *testing.T) {
 		t.Errorf("unknown command: exit %d, %q", r.code, r.stderr)
 	}
 }
+
+func TestCatVerifiesSignedStreams(t *testing.T) {
+	recs := records(t)
+	var stream bytes.Buffer
+	w, err := framing.NewWriterOptions(&stream, framing.WriterOptions{
+		Signer: &framing.Signer{Name: "ops", Version: 2, Hash: framing.SHA1, Key: []byte("secret")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range recs[:3] {
+		if err := w.WriteRecord(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	signed := stream.Bytes()
+
+	r := run(t, signed, "cat", "-key", "ops_2=secret")
+	if got := len(lines(r.stdout)); r.code != 0 || got != 3 {
+		t.Errorf("with the key: %d messages (exit %d), want 3: %s", got, r.code, r.stderr)
+	}
+	wantSummary(t, r, 3, 3, 0, 0)
+
+	for _, key := range []string{"ops_2=wrong", "ops_1=secret"} {
+		r = run(t, signed, "cat", "-key", key)
+		if len(r.stdout) != 0 || r.code != 0 {
+			t.Errorf("-key %s: wrote %q (exit %d), want nothing", key, r.stdout, r.code)
+		}
+		if !strings.Contains(string(r.stderr), ", 3 dropped for their signature") {
+			t.Errorf("-key %s: summary does not count the drops: %s", key, r.stderr)
+		}
+	}
+
+	r = run(t, signed, "cat", "-key", "ops=secret")
+	if r.code == 0 || len(lines(r.stderr)) != 1 || !strings.Contains(string(r.stderr), `"ops"`) {
+		t.Errorf("-key without a version: exit %d, %q; want one line naming the key", r.code, r.stderr)
+	}
+}
+
+func TestCatMaxMessageSize(t *testing.T) {
+	recs := records(t)
+	largest := 0
+	for _, rec := range recs {
+		largest = max(largest, len(rec))
+	}
+	limit := largest - 1 // the largest records no longer fit
+	fit, skipped := 0, 0
+	for _, rec := range recs {
+		if len(rec) <= limit {
+			fit++
+		} else {
+			var one bytes.Buffer
+			if err := framing.NewWriter(&one).WriteRecord(rec); err != nil {
+				t.Fatal(err)
+			}
+			skipped += one.Len()
+		}
+	}
+	r := run(t, readFile(t, sampleStream), "cat", "-max-message-size", strconv.Itoa(limit))
+	if got := len(lines(r.stdout)); got != fit || fit == len(recs) {
+		t.Errorf("%d messages, want the %d of %d that fit", got, fit, len(recs))
+	}
+	wantSummary(t, r, fit, fit, 0, skipped)
+
+	// From JSON to a framed output, a message too large to frame is bad input.
+	json := lines(readFile(t, sampleJSON))
+	r = run(t, []byte(json[0]+"\n"+json[1]+"\n"), "cat", "-input", "json", "-format", "framed", "-max-message-size", strconv.Itoa(limit))
+	if r.code != 0 || len(recs[0]) > limit || len(recs[1]) > limit {
+		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
+	}
+	back := run(t, r.stdout, "cat")
+	if got := len(lines(back.stdout)); got != 2 {
+		t.Errorf("%d messages framed, want the 2 that fit", got)
+	}
+	r = run(t, []byte(json[0]+"\n"), "cat", "-input", "json", "-format", "framed", "-max-message-size", strconv.Itoa(len(recs[0])-1))
+	if len(r.stdout) != 0 || !strings.Contains(string(r.stderr), "exceeds -max-message-size") {
+		t.Errorf("a message one byte too large was framed: %d bytes, stderr %s", len(r.stdout), r.stderr)
+	}
+	wantSummary(t, r, 1, 0, 1, 0)
+}

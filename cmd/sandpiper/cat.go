@@ -15,7 +15,8 @@ import (
 )
 
 const catUsage = `usage: sandpiper cat [-match EXPR] [-format json|text|framed] [-input framed|json]
-                     [-n N] [-offset N] [-max-message-size BYTES] [FILE ...]
+                     [-n N] [-offset N] [-max-message-size BYTES]
+                     [-key signer_version=KEY ...] [FILE ...]
 
 Reads Heka-framed protobuf streams (or JSON lines) from the FILEs, or from
 standard input when there are none or a FILE is "-", and writes the messages
@@ -24,6 +25,11 @@ text, or as a Heka stream. Corrupt records are skipped, counted and reported;
 every whole record is still read. A summary goes to standard error.
 
 `
+
+// jsonLineFactor sets the longest JSON line read, as a multiple of
+// -max-message-size: JSON escapes and base64 make a message's line longer
+// than its protobuf encoding.
+const jsonLineFactor = 8
 
 // maxWarnings bounds the per-record complaints on stderr; the summary counts
 // all of them.
@@ -46,7 +52,9 @@ func runCat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	input := fs.String("input", "framed", "input `format`: framed (Heka stream) or json (one message per line)")
 	limit := fs.Int64("n", 0, "stop after writing `N` messages (0: no limit)")
 	offset := fs.Int64("offset", 0, "skip the first `N` bytes of the first input")
-	maxSize := fs.Int("max-message-size", 64*1024, "largest message accepted, in `bytes`")
+	maxSize := fs.Int("max-message-size", framing.DefaultMaxMessageSize, "largest message accepted, in `bytes`")
+	keys := keyFlag{}
+	fs.Var(keys, "key", "`signer_version=KEY`: verify records signed by that signer and key version with KEY (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -68,6 +76,10 @@ func runCat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail("-offset %d: want 0 or more", *offset)
 	case *maxSize <= 0:
 		return fail("-max-message-size %d: want more than 0", *maxSize)
+	}
+	readOpts := framing.ReaderOptions{MaxMessageSize: *maxSize, Keys: keys}
+	if err := readOpts.Validate(); err != nil {
+		return fail("%v", err)
 	}
 	m, err := matcher.Compile(*expr)
 	if err != nil {
@@ -104,18 +116,17 @@ func runCat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 
 	out := bufio.NewWriterSize(stdout, 64*1024)
-	c := &catRun{
-		match:  m,
-		limit:  *limit,
-		stderr: stderr,
-		write:  newMessageWriter(*format, out),
+	write, err := newMessageWriter(*format, out, *maxSize)
+	if err != nil {
+		return fail("%v", err)
 	}
+	c := &catRun{match: m, limit: *limit, stderr: stderr, write: write}
 	for i, r := range inputs {
 		var err error
 		if *input == "framed" {
-			err = c.framed(names[i], r, *maxSize)
+			err = c.framed(names[i], r, readOpts)
 		} else {
-			err = c.jsonLines(names[i], r, *maxSize)
+			err = c.jsonLines(names[i], r, jsonLineFactor**maxSize)
 		}
 		if err == errLimitReached {
 			break
@@ -134,6 +145,20 @@ func runCat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	c.summary()
 	return 0
+}
+
+// keyFlag collects -key signer_version=KEY options.
+type keyFlag map[string][]byte
+
+func (k keyFlag) String() string { return "" }
+
+func (k keyFlag) Set(v string) error {
+	name, key, ok := strings.Cut(v, "=")
+	if !ok {
+		return fmt.Errorf("want signer_version=KEY, as ops_1=secret")
+	}
+	k[name] = []byte(key)
+	return nil
 }
 
 // skipBytes moves r forward n bytes, by seeking where it can.
@@ -164,8 +189,8 @@ type catRun struct {
 }
 
 // framed reads one Heka stream.
-func (c *catRun) framed(name string, r io.Reader, maxSize int) error {
-	fr := framing.NewReader(r, framing.ReaderOptions{MaxMessageSize: maxSize})
+func (c *catRun) framed(name string, r io.Reader, opts framing.ReaderOptions) error {
+	fr := framing.NewReader(r, opts)
 	defer func() {
 		st := fr.Stats()
 		c.stats.skipped += st.BytesSkipped
@@ -184,16 +209,16 @@ func (c *catRun) framed(name string, r io.Reader, maxSize int) error {
 			c.bad("%s: record %d: %v", name, record, err)
 			continue
 		}
-		if err := c.emit(rec.Message); err != nil {
+		if err := c.emit(name, record, rec.Message); err != nil {
 			return err
 		}
 	}
 }
 
 // jsonLines reads one file of JSON lines.
-func (c *catRun) jsonLines(name string, r io.Reader, maxSize int) error {
+func (c *catRun) jsonLines(name string, r io.Reader, maxLine int) error {
 	src := &errorRecorder{r: r}
-	jr := message.NewJSONReader(src, maxSize)
+	jr := message.NewJSONReader(src, maxLine)
 	for {
 		err := jr.Next(&c.msg)
 		if src.err != nil {
@@ -207,7 +232,7 @@ func (c *catRun) jsonLines(name string, r io.Reader, maxSize int) error {
 			c.bad("%s: %v", name, err)
 			continue
 		}
-		if err := c.emit(nil); err != nil {
+		if err := c.emit(name, int64(jr.Line()), nil); err != nil {
 			return err
 		}
 	}
@@ -229,13 +254,20 @@ func (e *errorRecorder) Read(p []byte) (int, error) {
 }
 
 // emit writes c.msg if it matches; raw is its protobuf encoding when the
-// input had one, so that a framed copy is not encoded again.
-func (c *catRun) emit(raw []byte) error {
+// input had one, so that a framed copy is not encoded again. A message too
+// large for a framed output is bad input, reported and skipped.
+func (c *catRun) emit(name string, record int64, raw []byte) error {
 	if !c.match.Match(&c.msg) {
 		return nil
 	}
+	err := c.write(&c.msg, raw)
+	var tooLarge *tooLargeError
+	if errors.As(err, &tooLarge) {
+		c.bad("%s: record %d: %v", name, record, err)
+		return nil
+	}
 	c.stats.matched++
-	if err := c.write(&c.msg, raw); err != nil {
+	if err != nil {
 		return fmt.Errorf("writing output: %v", err)
 	}
 	if c.limit > 0 && c.stats.matched >= c.limit {
@@ -264,8 +296,16 @@ func (c *catRun) summary() {
 	fmt.Fprintln(c.stderr, b.String())
 }
 
+// tooLargeError is a message whose encoding exceeds -max-message-size, which
+// a framed output cannot carry.
+type tooLargeError struct{ size, max int }
+
+func (e *tooLargeError) Error() string {
+	return fmt.Sprintf("message of %d bytes exceeds -max-message-size %d", e.size, e.max)
+}
+
 // newMessageWriter returns the function that writes one message in format.
-func newMessageWriter(format string, out *bufio.Writer) func(*message.Message, []byte) error {
+func newMessageWriter(format string, out *bufio.Writer, maxSize int) (func(*message.Message, []byte) error, error) {
 	var buf []byte
 	switch format {
 	case "text":
@@ -279,21 +319,24 @@ func newMessageWriter(format string, out *bufio.Writer) func(*message.Message, [
 			buf = m.AppendText(buf)
 			_, err := out.Write(buf)
 			return err
-		}
+		}, nil
 	case "framed":
-		fw := framing.NewWriter(out)
+		fw, err := framing.NewWriterOptions(out, framing.WriterOptions{MaxMessageSize: maxSize})
 		return func(m *message.Message, raw []byte) error {
 			if raw == nil {
 				buf = m.MarshalAppend(buf[:0])
 				raw = buf
 			}
+			if len(raw) > maxSize {
+				return &tooLargeError{len(raw), maxSize}
+			}
 			return fw.WriteRecord(raw)
-		}
+		}, err
 	default:
 		return func(m *message.Message, _ []byte) error {
 			buf = append(m.AppendJSON(buf[:0]), '\n')
 			_, err := out.Write(buf)
 			return err
-		}
+		}, nil
 	}
 }
