@@ -84,13 +84,6 @@ type variable struct {
 	fi, ai int
 }
 
-func (v variable) String() string {
-	if v.kind != varFields {
-		return varNames[v.kind]
-	}
-	return fmt.Sprintf("Fields[%s][%d][%d]", v.name, v.fi, v.ai)
-}
-
 type op uint8
 
 const (
