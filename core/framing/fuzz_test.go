@@ -131,3 +131,29 @@ func fuzzStream(t *testing.T, data []byte) (stream []byte, msgs, signers []strin
 	}
 	return buf.Bytes(), msgs, signers, garbage
 }
+
+// FuzzDecodeHeader checks that DecodeHeader never panics, that an accepted
+// header re-encodes with AppendHeader to bytes that decode to the same
+// Header, and that AppendHeader's output is its own fixed point.
+func FuzzDecodeHeader(f *testing.F) {
+	f.Add([]byte{0x08, 0x05})
+	f.Add(AppendHeader(nil, Header{MessageLength: 9, HmacHashFunction: SHA1, HmacSigner: "ops", HmacKeyVersion: 1, Hmac: []byte{1, 2}}))
+	f.Add([]byte{0x3B, 0x4B, 0x50, 0x01, 0x4C, 0x3C, 0x08, 0x04, 0x22, 0x00, 0x32, 0x00})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		h, err := DecodeHeader(b)
+		if err != nil {
+			return
+		}
+		enc := AppendHeader(nil, h)
+		again, err := DecodeHeader(enc)
+		if err != nil {
+			t.Fatalf("DecodeHeader(% x) = %+v, which encodes to % x that does not decode: %v", b, h, enc, err)
+		}
+		if !headersEqual(again, h) {
+			t.Fatalf("% x decodes to %+v, re-encoded % x decodes to %+v", b, h, enc, again)
+		}
+		if enc2 := AppendHeader(nil, again); !bytes.Equal(enc2, enc) {
+			t.Fatalf("AppendHeader is not stable: % x then % x", enc, enc2)
+		}
+	})
+}

@@ -43,22 +43,25 @@ const (
 )
 
 // AppendHeader appends the protobuf encoding of h to dst and returns the
-// extended slice. message_length is always written. hmac_signer,
-// hmac_key_version and hmac are written when the header is signed (Hmac not
-// nil) or names a signer, and hmac_hash_function when it is not MD5, the
-// field's default; this is the encoding Heka produces.
+// extended slice. message_length is always written; hmac_signer and
+// hmac_key_version are written when the header is signed (Hmac not nil) or
+// names a signer, hmac_key_version also whenever it is not 0, and
+// hmac_hash_function when it is not MD5, the field's default. This is the
+// encoding Heka produces, and DecodeHeader gives h back from it.
 func AppendHeader(dst []byte, h Header) []byte {
 	dst = appendVarintField(dst, fieldMessageLength, uint64(h.MessageLength))
 	if h.HmacHashFunction != MD5 {
 		dst = appendVarintField(dst, fieldHmacHashFunction, uint64(int64(h.HmacHashFunction)))
 	}
-	if h.Hmac == nil && h.HmacSigner == "" {
-		return dst
+	named := h.Hmac != nil || h.HmacSigner != ""
+	if named {
+		dst = binary.AppendUvarint(dst, fieldHmacSigner<<3|wireBytes)
+		dst = binary.AppendUvarint(dst, uint64(len(h.HmacSigner)))
+		dst = append(dst, h.HmacSigner...)
 	}
-	dst = binary.AppendUvarint(dst, fieldHmacSigner<<3|wireBytes)
-	dst = binary.AppendUvarint(dst, uint64(len(h.HmacSigner)))
-	dst = append(dst, h.HmacSigner...)
-	dst = appendVarintField(dst, fieldHmacKeyVersion, uint64(h.HmacKeyVersion))
+	if named || h.HmacKeyVersion != 0 {
+		dst = appendVarintField(dst, fieldHmacKeyVersion, uint64(h.HmacKeyVersion))
+	}
 	if h.Hmac != nil {
 		dst = binary.AppendUvarint(dst, fieldHmac<<3|wireBytes)
 		dst = binary.AppendUvarint(dst, uint64(len(h.Hmac)))

@@ -19,6 +19,7 @@ func TestAppendHeaderBytes(t *testing.T) {
 			append([]byte{0x08, 0x05, 0x22, 0x03, 'o', 'p', 's', 0x28, 0x01, 0x32, 0x10}, sum...)},
 		{"SHA1 and version 0 are written", Header{MessageLength: 5, HmacHashFunction: SHA1, HmacSigner: "ops", Hmac: sum[:4]},
 			[]byte{0x08, 0x05, 0x18, 0x01, 0x22, 0x03, 'o', 'p', 's', 0x28, 0x00, 0x32, 0x04, 0xAB, 0xAB, 0xAB, 0xAB}},
+		{"key version alone", Header{MessageLength: 1, HmacKeyVersion: 3}, []byte{0x08, 0x01, 0x28, 0x03}},
 		{"signer without hmac", Header{MessageLength: 1, HmacSigner: "a", HmacKeyVersion: 2},
 			[]byte{0x08, 0x01, 0x22, 0x01, 'a', 0x28, 0x02}},
 		{"present empty hmac", Header{MessageLength: 1, Hmac: []byte{}},

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -27,36 +29,37 @@ type ReaderOptions struct {
 	Keys map[string][]byte
 }
 
-// Validate reports the first problem of o: a maximum size beyond what
-// message_length can express, or a key whose name is not
-// "signer_version" with a decimal version without leading zeros (such a key
-// could never match a record).
+// Validate reports the first problem of o, in key name order: a maximum
+// size beyond what message_length can express, an empty key, or a key whose
+// name is not "signer_version" with a decimal version without leading zeros
+// (such a key could never match a record).
 func (o ReaderOptions) Validate() error {
 	if uint64(max(o.MaxMessageSize, 0)) > math.MaxUint32 {
 		return fmt.Errorf("framing: reader MaxMessageSize %d exceeds %d", o.MaxMessageSize, uint64(math.MaxUint32))
 	}
-	for name, key := range o.Keys {
-		if _, _, ok := splitKeyName(name); !ok {
+	for _, name := range slices.Sorted(maps.Keys(o.Keys)) {
+		if _, ok := keySigner(name); !ok {
 			return fmt.Errorf("framing: key name %q: want signer_version, e.g. \"ops_1\"", name)
 		}
-		if len(key) == 0 {
+		if len(o.Keys[name]) == 0 {
 			return fmt.Errorf("framing: key %q is empty", name)
 		}
 	}
 	return nil
 }
 
-// splitKeyName splits "ops_1" into "ops" and 1.
-func splitKeyName(name string) (signer string, version uint32, ok bool) {
+// keySigner returns the signer of the key name "signer_version" ("ops" for
+// "ops_1"), and whether name has that form.
+func keySigner(name string) (string, bool) {
 	i := strings.LastIndexByte(name, '_')
 	if i < 0 {
-		return "", 0, false
+		return "", false
 	}
 	v, err := strconv.ParseUint(name[i+1:], 10, 32)
 	if err != nil || strconv.FormatUint(v, 10) != name[i+1:] {
-		return "", 0, false
+		return "", false
 	}
-	return name[:i], uint32(v), true
+	return name[:i], true
 }
 
 // Record is one record read by a Reader.
@@ -162,7 +165,7 @@ func NewReader(rd io.Reader, opts ReaderOptions) *Reader {
 	if len(opts.Keys) > 0 {
 		r.keys = make(map[string]*key, len(opts.Keys))
 		for name, secret := range opts.Keys {
-			signer, _, _ := splitKeyName(name)
+			signer, _ := keySigner(name)
 			r.keys[name] = &key{signer: signer, secret: append([]byte(nil), secret...)}
 		}
 	}

@@ -404,6 +404,7 @@ func TestReaderOptionsValidate(t *testing.T) {
 		{"signed version", ReaderOptions{Keys: map[string][]byte{"ops_+1": []byte("k")}}, `key name "ops_+1"`},
 		{"version above uint32", ReaderOptions{Keys: map[string][]byte{"ops_4294967296": []byte("k")}}, `key name "ops_4294967296"`},
 		{"empty key", ReaderOptions{Keys: map[string][]byte{"ops_1": nil}}, `key "ops_1" is empty`},
+		{"first problem in name order", ReaderOptions{Keys: map[string][]byte{"c_1": nil, "b": []byte("k"), "a_1": []byte("k")}}, `key name "b"`},
 	}
 	for _, tt := range tests {
 		err := tt.opts.Validate()
