@@ -244,7 +244,13 @@ func protoError(field string, off int, format string, args ...any) error {
 
 // wireError reports a protowire parse failure (a negative length n).
 func wireError(field string, off int, n int) error {
-	return protoError(field, off, "%s", strings.TrimPrefix(protowire.ParseError(n).Error(), "proto: "))
+	// protowire's texts start with "proto:" and then, chosen at random per
+	// process to discourage matching on them, a space or a no-break space.
+	text := protowire.ParseError(n).Error()
+	if rest, ok := strings.CutPrefix(text, "proto:"); ok {
+		text = strings.TrimLeft(rest, " \u00a0")
+	}
+	return protoError(field, off, "%s", text)
 }
 
 // str returns buf[i:j] as a string that shares buf's memory: buf is m's own
@@ -394,17 +400,24 @@ func (m *Message) decode(buf []byte) error {
 }
 
 // nextField appends an empty field to m, reusing the storage of one that
-// Reset left beyond len(m.Fields).
+// Reset left beyond len(m.Fields). It empties the field as Field.reset does,
+// but reslices each slice in place, which spares the write barriers of
+// storing its pointer back while the collector runs.
 func (m *Message) nextField() *Field {
 	n := len(m.Fields)
-	if n < cap(m.Fields) {
-		m.Fields = m.Fields[:n+1]
-		f := &m.Fields[n]
-		f.reset()
-		return f
+	if n == cap(m.Fields) {
+		m.Fields = append(m.Fields, Field{})
+		return &m.Fields[n]
 	}
-	m.Fields = append(m.Fields, Field{})
-	return &m.Fields[n]
+	m.Fields = m.Fields[:n+1]
+	f := &m.Fields[n]
+	f.Name, f.Type, f.Representation, f.explicit = "", String, "", 0
+	f.Strings = f.Strings[:0]
+	f.Bytes = f.Bytes[:0]
+	f.Integers = f.Integers[:0]
+	f.Doubles = f.Doubles[:0]
+	f.Bools = f.Bools[:0]
+	return f
 }
 
 // decode decodes buf[i:end] into f, the field at index fi of its message.
