@@ -307,8 +307,8 @@ type jsonDecoder struct {
 	scratch []byte
 }
 
-// jsonPathError is an error that already names its place in the message,
-// so the header loop does not prefix it again.
+// jsonPathError names where in the message an error happened: a header,
+// "Fields.status", "Fields[3] (status)".
 type jsonPathError struct {
 	path string
 	err  error
@@ -317,17 +317,18 @@ type jsonPathError struct {
 func (e *jsonPathError) Error() string { return e.path + ": " + e.err.Error() }
 func (e *jsonPathError) Unwrap() error { return e.err }
 
+// The top-level keys, as bits of the set already seen.
 const (
-	keyUuid = 1 << iota
-	keyTimestamp
-	keyType
-	keyLogger
-	keySeverity
-	keyPayload
-	keyEnvVersion
-	keyPid
-	keyHostname
-	keyFields
+	jsonKeyUuid = 1 << iota
+	jsonKeyTimestamp
+	jsonKeyType
+	jsonKeyLogger
+	jsonKeySeverity
+	jsonKeyPayload
+	jsonKeyEnvVersion
+	jsonKeyPid
+	jsonKeyHostname
+	jsonKeyFields
 )
 
 func (d *jsonDecoder) message(m *Message) error {
@@ -338,42 +339,42 @@ func (d *jsonDecoder) message(m *Message) error {
 		var err error
 		switch string(key) {
 		case "Uuid":
-			bit, name = keyUuid, "Uuid"
+			bit, name = jsonKeyUuid, "Uuid"
 			var s []byte
 			if s, err = d.stringValue(); err == nil {
 				m.Uuid, err = ParseUUID(string(s))
 			}
 		case "Timestamp":
-			bit, name = keyTimestamp, "Timestamp"
+			bit, name = jsonKeyTimestamp, "Timestamp"
 			m.Timestamp, err = d.timestamp()
 		case "Type":
-			bit, name = keyType, "Type"
+			bit, name = jsonKeyType, "Type"
 			m.Type, err = d.header(m, HeaderType)
 		case "Logger":
-			bit, name = keyLogger, "Logger"
+			bit, name = jsonKeyLogger, "Logger"
 			m.Logger, err = d.header(m, HeaderLogger)
 		case "Severity":
-			bit, name = keySeverity, "Severity"
+			bit, name = jsonKeySeverity, "Severity"
 			m.Severity, err = d.int32Value()
 			m.MarkPresent(HeaderSeverity)
 		case "Payload":
-			bit, name = keyPayload, "Payload"
+			bit, name = jsonKeyPayload, "Payload"
 			m.Payload, err = d.header(m, HeaderPayload)
 		case "EnvVersion":
-			bit, name = keyEnvVersion, "EnvVersion"
+			bit, name = jsonKeyEnvVersion, "EnvVersion"
 			m.EnvVersion, err = d.header(m, HeaderEnvVersion)
 		case "Pid":
-			bit, name = keyPid, "Pid"
+			bit, name = jsonKeyPid, "Pid"
 			m.Pid, err = d.int32Value()
 			m.MarkPresent(HeaderPid)
 		case "Hostname":
-			bit, name = keyHostname, "Hostname"
+			bit, name = jsonKeyHostname, "Hostname"
 			m.Hostname, err = d.header(m, HeaderHostname)
 		case "Fields":
-			if seen&keyFields != 0 {
+			if seen&jsonKeyFields != 0 {
 				return errors.New(`duplicate key "Fields"`)
 			}
-			seen |= keyFields
+			seen |= jsonKeyFields
 			return d.fields(m)
 		default:
 			return fmt.Errorf("unknown key %q (want Uuid, Timestamp, Type, Logger, Severity, Payload, EnvVersion, Pid, Hostname or Fields)", key)
@@ -394,10 +395,10 @@ func (d *jsonDecoder) message(m *Message) error {
 	if d.pos < len(d.data) {
 		return fmt.Errorf("offset %d: %s after the message", d.pos, d.found())
 	}
-	if seen&keyUuid == 0 {
+	if seen&jsonKeyUuid == 0 {
 		m.Uuid = NewUUID()
 	}
-	if seen&keyTimestamp == 0 {
+	if seen&jsonKeyTimestamp == 0 {
 		m.Timestamp = time.Now().UnixNano()
 	}
 	return nil
