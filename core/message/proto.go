@@ -214,13 +214,16 @@ func (f *Field) appendProto(b []byte) []byte {
 // is in the canonical form Marshal writes.
 //
 // It is stricter than the generated code in three ways, because m could not
-// hold what it would accept: a uuid of other than 16 bytes is an error; a
-// known field with the wrong wire type is an error (the generated code
-// would keep it as an unknown field, and m keeps none); and a value_type
-// outside STRING..BOOL is an error (proto2 Go would keep it as an unknown
-// field and report STRING, silently changing the field's type, where the
-// rest of Sandpiper relies on Type being one of the five). Errors name the
-// field and the byte offset in b where it failed.
+// hold faithfully what it would accept: a uuid of other than 16 bytes is an
+// error; a known field with the wrong wire type is an error (the generated
+// code keeps it among the unknown fields, and m keeps none); and a
+// value_type outside STRING..BOOL is an error. The generated code of
+// protobuf-go v1.36 keeps such a number in the field as it is (the proto2
+// rule of moving it to the unknown fields is not applied); a Field could
+// hold it too, but everything downstream of the decoder (matcher, JSON, Lua)
+// relies on Type being one of the five, so the message is refused where the
+// fault is visible instead. Errors name the field and the byte offset in b
+// where decoding failed; m then holds what was decoded before it.
 //
 // Unmarshal makes one copy of b, owned by m, and every string and Bytes
 // value of m points into that copy: b itself is never aliased, so the
@@ -274,13 +277,14 @@ var fieldFieldNames = [...]string{
 	5: "value_bytes", 6: "value_integer", 7: "value_double", 8: "value_bool",
 }
 
-// tag reads the tag at buf[i:]. A one-byte tag, which is every tag of
-// message.proto, is decoded inline.
-func tag(buf []byte, i int) (protowire.Number, protowire.Type, int) {
-	if c := buf[i]; c < 0x80 && c >= 8 {
+// tag reads the tag at the start of b, which is not empty, with a short
+// path for the one-byte tags of field numbers 1 to 15, which are all of
+// message.proto's.
+func tag(b []byte) (protowire.Number, protowire.Type, int) {
+	if c := b[0]; c-8 < 0x80-8 { // 8 <= c < 0x80: field number 1..15
 		return protowire.Number(c >> 3), protowire.Type(c & 7), 1
 	}
-	return protowire.ConsumeTag(buf[i:])
+	return protowire.ConsumeTag(b)
 }
 
 // skip returns the length of the unknown field num's value at buf[i:], or an
@@ -298,12 +302,13 @@ func skip(buf []byte, num protowire.Number, typ protowire.Type, field string, at
 	return n, nil
 }
 
-// varint reads the varint at buf[i:], decoding one byte inline.
-func varint(buf []byte, i int) (uint64, int) {
-	if i < len(buf) && buf[i] < 0x80 {
-		return uint64(buf[i]), 1
+// varint reads the varint at the start of b, with a short path for one
+// byte.
+func varint(b []byte) (uint64, int) {
+	if len(b) > 0 && b[0] < 0x80 {
+		return uint64(b[0]), 1
 	}
-	return protowire.ConsumeVarint(buf[i:])
+	return protowire.ConsumeVarint(b)
 }
 
 func (m *Message) decode(buf []byte) error {
@@ -311,7 +316,7 @@ func (m *Message) decode(buf []byte) error {
 	var have uint8
 	for i := 0; i < len(buf); {
 		at := i
-		num, typ, n := tag(buf, i)
+		num, typ, n := tag(buf[i:])
 		if n < 0 {
 			return wireError("tag", at, n)
 		}
@@ -330,7 +335,7 @@ func (m *Message) decode(buf []byte) error {
 			if typ != protowire.VarintType {
 				return protoError(name, at, "wire type %d, want %d", typ, protowire.VarintType)
 			}
-			v, n := varint(buf, i)
+			v, n := varint(buf[i:])
 			if n < 0 {
 				return wireError(name, at, n)
 			}
@@ -352,7 +357,7 @@ func (m *Message) decode(buf []byte) error {
 		if typ != protowire.BytesType {
 			return protoError(name, at, "wire type %d, want %d", typ, protowire.BytesType)
 		}
-		v, n := varint(buf, i)
+		v, n := varint(buf[i:])
 		if n < 0 {
 			return wireError(name, at, n)
 		}
@@ -425,7 +430,7 @@ func (f *Field) decode(buf []byte, i, end, fi int) error {
 	haveName := false
 	for i < end {
 		at := i
-		num, typ, n := tag(buf[:end], i)
+		num, typ, n := tag(buf[i:end])
 		if n < 0 {
 			return wireError(fmt.Sprintf("fields[%d] tag", fi), at, n)
 		}
@@ -440,7 +445,7 @@ func (f *Field) decode(buf []byte, i, end, fi int) error {
 		}
 		switch {
 		case typ == protowire.VarintType && num == 2:
-			v, n := varint(buf[:end], i)
+			v, n := varint(buf[i:end])
 			if n < 0 {
 				return f.wireError(fi, num, at, n)
 			}
@@ -454,14 +459,14 @@ func (f *Field) decode(buf []byte, i, end, fi int) error {
 			f.Type = t
 			f.explicit |= fieldTypeExplicit
 		case typ == protowire.VarintType && num == 6:
-			v, n := varint(buf[:end], i)
+			v, n := varint(buf[i:end])
 			if n < 0 {
 				return f.wireError(fi, num, at, n)
 			}
 			i += n
 			f.Integers = append(f.Integers, int64(v))
 		case typ == protowire.VarintType && num == 8:
-			v, n := varint(buf[:end], i)
+			v, n := varint(buf[i:end])
 			if n < 0 {
 				return f.wireError(fi, num, at, n)
 			}
@@ -474,7 +479,7 @@ func (f *Field) decode(buf []byte, i, end, fi int) error {
 			f.Doubles = append(f.Doubles, math.Float64frombits(binary.LittleEndian.Uint64(buf[i:])))
 			i += 8
 		case typ == protowire.BytesType && num != 2:
-			v, n := varint(buf[:end], i)
+			v, n := varint(buf[i:end])
 			if n < 0 {
 				return f.wireError(fi, num, at, n)
 			}
@@ -491,7 +496,7 @@ func (f *Field) decode(buf []byte, i, end, fi int) error {
 				haveName = true
 			}
 		default:
-			return f.error(fi, num, at, "wire type %d, want %d", typ, fieldWireType(num))
+			return f.error(fi, num, at, "wire type %d, want %s", typ, fieldWireTypes[num])
 		}
 	}
 	if !haveName {
@@ -500,14 +505,10 @@ func (f *Field) decode(buf []byte, i, end, fi int) error {
 	return nil
 }
 
-// fieldWireType is the wire type the generated code writes for Field's field
-// num.
-func fieldWireType(num protowire.Number) protowire.Type {
-	switch num {
-	case 2:
-		return protowire.VarintType
-	}
-	return protowire.BytesType
+// fieldWireTypes lists, by field number, the wire types Field's fields may
+// come in: value_integer, value_double and value_bool packed or not.
+var fieldWireTypes = [...]string{
+	1: "2", 2: "0", 3: "2", 4: "2", 5: "2", 6: "2 or 0", 7: "2 or 1", 8: "2 or 0",
 }
 
 // decodeBytes decodes the length-delimited value buf[i:end] of Field's field
@@ -534,7 +535,7 @@ func (f *Field) decodeBytes(buf []byte, num protowire.Number, i, end, fi, at int
 		}
 		f.Integers = slices.Grow(f.Integers, count)
 		for i < end {
-			v, n := varint(buf[:end], i)
+			v, n := varint(buf[i:end])
 			if n < 0 {
 				return f.wireError(fi, num, at, n)
 			}
@@ -552,7 +553,7 @@ func (f *Field) decodeBytes(buf []byte, num protowire.Number, i, end, fi, at int
 	case 8:
 		f.Bools = slices.Grow(f.Bools, end-i)
 		for i < end {
-			v, n := varint(buf[:end], i)
+			v, n := varint(buf[i:end])
 			if n < 0 {
 				return f.wireError(fi, num, at, n)
 			}
