@@ -11,8 +11,8 @@ import (
 // hmac_signer 4, hmac_key_version 5 and hmac 6.
 //
 // A record is signed when Hmac is not nil. DecodeHeader sets Hmac to a
-// non-nil slice whenever the field is present, even empty, because Heka
-// treats a present hmac as a signature to verify.
+// non-nil slice whenever the field is present, even empty, so that a record
+// with an empty hmac fails verification instead of passing as unsigned.
 type Header struct {
 	MessageLength    uint32
 	HmacHashFunction HashFunction

@@ -187,9 +187,11 @@ func (r *Reader) Stats() Stats { return r.stats }
 const maxEmptyReads = 100
 
 // Next returns the next valid record. At the end of the input it returns
-// io.EOF, after counting any incomplete record left as skipped bytes. Any
-// other error of the underlying reader is returned as is once the records
-// buffered before it are consumed, and again by every later call.
+// io.EOF, after counting any incomplete record left as skipped bytes; to
+// follow a growing file, give the Reader an io.Reader that waits for more
+// data at its end instead of returning io.EOF. Any other error of the
+// underlying reader is returned as is once the records buffered before it
+// are consumed, and again by every later call.
 func (r *Reader) Next() (Record, error) {
 	for {
 		i := bytes.IndexByte(r.buf[r.start:r.end], RecordSeparator)
