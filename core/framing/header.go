@@ -1,9 +1,10 @@
 package framing
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // Header is the protobuf header of a record, with the field numbers of Heka's
@@ -21,25 +22,13 @@ type Header struct {
 	Hmac             []byte
 }
 
-// Protobuf field numbers and wire types of the Header.
+// Protobuf field numbers of the Header.
 const (
-	fieldMessageLength    = 1
-	fieldHmacHashFunction = 3
-	fieldHmacSigner       = 4
-	fieldHmacKeyVersion   = 5
-	fieldHmac             = 6
-
-	wireVarint     = 0
-	wireFixed64    = 1
-	wireBytes      = 2
-	wireStartGroup = 3
-	wireEndGroup   = 4
-	wireFixed32    = 5
-
-	maxFieldNumber = 1<<29 - 1
-	// maxGroupDepth bounds the nesting of unknown groups a header may carry,
-	// so that a hostile header cannot recurse without end.
-	maxGroupDepth = 32
+	fieldMessageLength    protowire.Number = 1
+	fieldHmacHashFunction protowire.Number = 3
+	fieldHmacSigner       protowire.Number = 4
+	fieldHmacKeyVersion   protowire.Number = 5
+	fieldHmac             protowire.Number = 6
 )
 
 // AppendHeader appends the protobuf encoding of h to dst and returns the
@@ -55,24 +44,22 @@ func AppendHeader(dst []byte, h Header) []byte {
 	}
 	named := h.Hmac != nil || h.HmacSigner != ""
 	if named {
-		dst = binary.AppendUvarint(dst, fieldHmacSigner<<3|wireBytes)
-		dst = binary.AppendUvarint(dst, uint64(len(h.HmacSigner)))
-		dst = append(dst, h.HmacSigner...)
+		dst = protowire.AppendTag(dst, fieldHmacSigner, protowire.BytesType)
+		dst = protowire.AppendString(dst, h.HmacSigner)
 	}
 	if named || h.HmacKeyVersion != 0 {
 		dst = appendVarintField(dst, fieldHmacKeyVersion, uint64(h.HmacKeyVersion))
 	}
 	if h.Hmac != nil {
-		dst = binary.AppendUvarint(dst, fieldHmac<<3|wireBytes)
-		dst = binary.AppendUvarint(dst, uint64(len(h.Hmac)))
-		dst = append(dst, h.Hmac...)
+		dst = protowire.AppendTag(dst, fieldHmac, protowire.BytesType)
+		dst = protowire.AppendBytes(dst, h.Hmac)
 	}
 	return dst
 }
 
-func appendVarintField(dst []byte, field int, v uint64) []byte {
-	dst = binary.AppendUvarint(dst, uint64(field)<<3|wireVarint)
-	return binary.AppendUvarint(dst, v)
+func appendVarintField(dst []byte, field protowire.Number, v uint64) []byte {
+	dst = protowire.AppendTag(dst, field, protowire.VarintType)
+	return protowire.AppendVarint(dst, v)
 }
 
 // DecodeHeader decodes the protobuf header b with proto2's rules: fields in
@@ -92,18 +79,14 @@ func DecodeHeader(b []byte) (Header, error) {
 	return h, nil
 }
 
-// Errors of header decoding. They are values, not formatted per call, so that
-// a Reader resynchronising through garbage does not allocate for every
-// candidate header it rejects.
+// Errors of header decoding besides protowire's. They are values, not
+// formatted per call, so that a Reader resynchronising through garbage does
+// not allocate for every candidate header it rejects (protowire.ParseError
+// does not allocate either).
 var (
-	errTruncated      = errors.New("truncated field")
-	errBadVarint      = errors.New("varint longer than 10 bytes")
-	errFieldNumber    = errors.New("field number out of range")
-	errWireType       = errors.New("wrong wire type for field")
-	errBadWireType    = errors.New("invalid wire type")
-	errUnmatchedGroup = errors.New("unmatched end of group")
-	errGroupDepth     = errors.New("groups nested too deep")
-	errMissingLength  = errors.New("required message_length missing")
+	errFieldNumber   = errors.New("field number out of range")
+	errWireType      = errors.New("wrong wire type for field")
+	errMissingLength = errors.New("required message_length missing")
 )
 
 // rawHeader is a decoded header whose hmac_signer and hmac are kept as
@@ -143,19 +126,22 @@ func (r *rawHeader) parse(b []byte) (int, error) {
 	*r = rawHeader{}
 	for i := 0; i < len(b); {
 		start := i
-		num, typ, n, err := consumeTag(b[i:])
-		if err != nil {
-			return start, err
+		num, typ, n := protowire.ConsumeTag(b[i:])
+		if n < 0 {
+			return start, protowire.ParseError(n)
+		}
+		if !num.IsValid() {
+			return start, errFieldNumber
 		}
 		i += n
 		switch num {
 		case fieldMessageLength, fieldHmacHashFunction, fieldHmacKeyVersion:
-			if typ != wireVarint {
+			if typ != protowire.VarintType {
 				return start, errWireType
 			}
-			v, n, err := consumeVarint(b[i:])
-			if err != nil {
-				return start, err
+			v, n := protowire.ConsumeVarint(b[i:])
+			if n < 0 {
+				return start, protowire.ParseError(n)
 			}
 			i += n
 			switch num {
@@ -167,27 +153,24 @@ func (r *rawHeader) parse(b []byte) (int, error) {
 				r.version = uint32(v)
 			}
 		case fieldHmacSigner, fieldHmac:
-			if typ != wireBytes {
+			if typ != protowire.BytesType {
 				return start, errWireType
 			}
-			l, n, err := consumeVarint(b[i:])
-			if err != nil {
-				return start, err
+			v, n := protowire.ConsumeBytes(b[i:])
+			if n < 0 {
+				return start, protowire.ParseError(n)
+			}
+			off := i + n - len(v)
+			if num == fieldHmacSigner {
+				r.signerOff, r.signerN, r.hasSigner = off, len(v), true
+			} else {
+				r.hmacOff, r.hmacN, r.hasHmac = off, len(v), true
 			}
 			i += n
-			if l > uint64(len(b)-i) {
-				return start, errTruncated
-			}
-			if num == fieldHmacSigner {
-				r.signerOff, r.signerN, r.hasSigner = i, int(l), true
-			} else {
-				r.hmacOff, r.hmacN, r.hasHmac = i, int(l), true
-			}
-			i += int(l)
 		default:
-			n, err := skipField(b[i:], num, typ, 0)
-			if err != nil {
-				return start, err
+			n := protowire.ConsumeFieldValue(num, typ, b[i:])
+			if n < 0 {
+				return start, protowire.ParseError(n)
 			}
 			i += n
 		}
@@ -196,81 +179,4 @@ func (r *rawHeader) parse(b []byte) (int, error) {
 		return len(b), errMissingLength
 	}
 	return 0, nil
-}
-
-func consumeVarint(b []byte) (uint64, int, error) {
-	v, n := binary.Uvarint(b)
-	switch {
-	case n == 0:
-		return 0, 0, errTruncated
-	case n < 0:
-		return 0, 0, errBadVarint
-	}
-	return v, n, nil
-}
-
-func consumeTag(b []byte) (num uint64, typ int, n int, err error) {
-	tag, n, err := consumeVarint(b)
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	num = tag >> 3
-	if num == 0 || num > maxFieldNumber {
-		return 0, 0, 0, errFieldNumber
-	}
-	return num, int(tag & 7), n, nil
-}
-
-// skipField returns the length of the value of an unknown field num of wire
-// type typ at the start of b.
-func skipField(b []byte, num uint64, typ int, depth int) (int, error) {
-	switch typ {
-	case wireVarint:
-		_, n, err := consumeVarint(b)
-		return n, err
-	case wireFixed64, wireFixed32:
-		size := 8
-		if typ == wireFixed32 {
-			size = 4
-		}
-		if len(b) < size {
-			return 0, errTruncated
-		}
-		return size, nil
-	case wireBytes:
-		l, n, err := consumeVarint(b)
-		if err != nil {
-			return 0, err
-		}
-		if l > uint64(len(b)-n) {
-			return 0, errTruncated
-		}
-		return n + int(l), nil
-	case wireStartGroup:
-		if depth >= maxGroupDepth {
-			return 0, errGroupDepth
-		}
-		for i := 0; i < len(b); {
-			inner, innerTyp, n, err := consumeTag(b[i:])
-			if err != nil {
-				return 0, err
-			}
-			i += n
-			if innerTyp == wireEndGroup {
-				if inner != num {
-					return 0, errUnmatchedGroup
-				}
-				return i, nil
-			}
-			n, err = skipField(b[i:], inner, innerTyp, depth+1)
-			if err != nil {
-				return 0, err
-			}
-			i += n
-		}
-		return 0, errTruncated
-	case wireEndGroup:
-		return 0, errUnmatchedGroup
-	}
-	return 0, errBadWireType
 }

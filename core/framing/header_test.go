@@ -2,7 +2,6 @@ package framing
 
 import (
 	"bytes"
-	"errors"
 	"strings"
 	"testing"
 )
@@ -83,41 +82,36 @@ func TestDecodeHeader(t *testing.T) {
 }
 
 func TestDecodeHeaderErrors(t *testing.T) {
-	deep := bytes.Repeat([]byte{0x3B}, maxGroupDepth+1)
 	tests := []struct {
 		name string
 		in   []byte
-		want error
-		at   string
+		want string // the reason and where, as the error says them
 	}{
-		{"empty", nil, errMissingLength, "at byte 0"},
-		{"no message_length", []byte{0x22, 0x01, 'a'}, errMissingLength, "at byte 3"},
-		{"length as bytes", []byte{0x0A, 0x01, 0x05}, errWireType, "at byte 0"},
-		{"signer as varint", []byte{0x08, 0x01, 0x20, 0x01}, errWireType, "at byte 2"},
-		{"truncated varint", []byte{0x08, 0x80}, errTruncated, "at byte 0"},
-		{"truncated tag", []byte{0x80}, errTruncated, "at byte 0"},
-		{"varint of 11 bytes", []byte{0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, errBadVarint, "at byte 0"},
-		{"truncated bytes", []byte{0x08, 0x01, 0x32, 0x05, 0x01}, errTruncated, "at byte 2"},
-		{"truncated unknown bytes", []byte{0x3A, 0x05, 0x01}, errTruncated, "at byte 0"},
-		{"truncated fixed32", []byte{0x3D, 1, 2}, errTruncated, "at byte 0"},
-		{"truncated fixed64", []byte{0x39, 1, 2, 3}, errTruncated, "at byte 0"},
-		{"field number 0", []byte{0x00, 0x01}, errFieldNumber, "at byte 0"},
-		{"field number too large", []byte{0x80, 0x80, 0x80, 0x80, 0x10, 0x00}, errFieldNumber, "at byte 0"},
-		{"end group alone", []byte{0x3C}, errUnmatchedGroup, "at byte 0"},
-		{"group ends with another number", []byte{0x3B, 0x44}, errUnmatchedGroup, "at byte 0"},
-		{"group never ends", []byte{0x3B, 0x08, 0x01}, errTruncated, "at byte 0"},
-		{"groups too deep", deep, errGroupDepth, "at byte 0"},
-		{"wire type 6", []byte{0x3E}, errBadWireType, "at byte 0"},
-		{"wire type 7", []byte{0x08, 0x01, 0x3F}, errBadWireType, "at byte 2"},
+		{"empty", nil, "required message_length missing at byte 0"},
+		{"no message_length", []byte{0x22, 0x01, 'a'}, "required message_length missing at byte 3"},
+		{"length as bytes", []byte{0x0A, 0x01, 0x05}, "wrong wire type for field at byte 0"},
+		{"signer as varint", []byte{0x08, 0x01, 0x20, 0x01}, "wrong wire type for field at byte 2"},
+		{"truncated varint", []byte{0x08, 0x80}, "unexpected EOF at byte 0"},
+		{"truncated tag", []byte{0x80}, "unexpected EOF at byte 0"},
+		{"varint of 11 bytes", []byte{0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, "overflow at byte 0"},
+		{"truncated bytes", []byte{0x08, 0x01, 0x32, 0x05, 0x01}, "unexpected EOF at byte 2"},
+		{"truncated unknown bytes", []byte{0x3A, 0x05, 0x01}, "unexpected EOF at byte 0"},
+		{"truncated fixed32", []byte{0x3D, 1, 2}, "unexpected EOF at byte 0"},
+		{"truncated fixed64", []byte{0x39, 1, 2, 3}, "unexpected EOF at byte 0"},
+		{"field number 0", []byte{0x00, 0x01}, "invalid field number at byte 0"},
+		{"field number too large", []byte{0x80, 0x80, 0x80, 0x80, 0x10, 0x00}, "field number out of range at byte 0"},
+		{"end group alone", []byte{0x3C}, "end group marker at byte 0"},
+		{"group ends with another number", []byte{0x3B, 0x44}, "end group marker at byte 0"},
+		{"group never ends", []byte{0x3B, 0x08, 0x01}, "unexpected EOF at byte 0"},
+		{"groups nested beyond the limit", bytes.Repeat([]byte{0x3B}, 10002), "parse error at byte 0"},
+		{"wire type 6", []byte{0x3E}, "reserved wire type at byte 0"},
+		{"wire type 7", []byte{0x08, 0x01, 0x3F}, "reserved wire type at byte 2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := DecodeHeader(tt.in)
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("DecodeHeader(% x) = %v, want %v", tt.in, err, tt.want)
-			}
-			if !strings.Contains(err.Error(), tt.at) {
-				t.Fatalf("DecodeHeader(% x) error %q does not say %q", tt.in, err, tt.at)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("DecodeHeader(% x) = %v, want an error saying %q", tt.in, err, tt.want)
 			}
 		})
 	}
