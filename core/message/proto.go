@@ -3,6 +3,7 @@ package message
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strings"
@@ -223,7 +224,7 @@ func (f *Field) appendProto(b []byte) []byte {
 // hold it too, but everything downstream of the decoder (matcher, JSON, Lua)
 // relies on Type being one of the five, so the message is refused where the
 // fault is visible instead. Errors name the field and the byte offset in b
-// where decoding failed; m then holds what was decoded before it.
+// of its tag; m then holds what was decoded before the error.
 //
 // Unmarshal makes one copy of b, owned by m, and every string and Bytes
 // value of m points into that copy: b itself is never aliased, so the
@@ -256,8 +257,10 @@ func wireError(field string, off int, n int) error {
 	return protoError(field, off, "%s", text)
 }
 
-// str returns buf[i:j] as a string that shares buf's memory: buf is m's own
-// copy of the input and is never written after decoding.
+// str returns buf[i:j] as a string that shares buf's memory. buf is m's own
+// copy of the input, and no byte a string covers is ever written: the only
+// writable views of it that m hands out are Bytes values, which cover other
+// bytes.
 func str(buf []byte, i, j int) string {
 	if i == j {
 		return ""
@@ -287,8 +290,8 @@ func tag(b []byte) (protowire.Number, protowire.Type, int) {
 	return protowire.ConsumeTag(b)
 }
 
-// skip returns the length of the unknown field num's value at buf[i:], or an
-// error for the field number or the value.
+// skip returns the length of the value of the unknown field num at the start
+// of buf, or an error for the field number or the value.
 func skip(buf []byte, num protowire.Number, typ protowire.Type, field string, at int) (int, error) {
 	if num > protowire.MaxValidNumber {
 		// ConsumeTag lets numbers up to MaxInt32 through; the generated
@@ -474,7 +477,7 @@ func (f *Field) decode(buf []byte, i, end, fi int) error {
 			f.Bools = append(f.Bools, protowire.DecodeBool(v))
 		case typ == protowire.Fixed64Type && num == 7:
 			if end-i < 8 {
-				return f.wireError(fi, num, at, -1)
+				return f.error(fi, num, at, "%v", io.ErrUnexpectedEOF)
 			}
 			f.Doubles = append(f.Doubles, math.Float64frombits(binary.LittleEndian.Uint64(buf[i:])))
 			i += 8
