@@ -595,3 +595,22 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+func ExampleMessage_Unmarshal() {
+	m := New(1795000000123456789)
+	m.Type = "nginx.access"
+	f := m.NewField("status", Integer)
+	f.Integers = append(f.Integers, 200)
+	b := m.Marshal()
+
+	var decoded Message
+	if err := decoded.Unmarshal(b); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(decoded.Type, decoded.Field("status", 0).Integers, decoded.Uuid == m.Uuid)
+	fmt.Println(decoded.Unmarshal(b[:20]))
+	// Output:
+	// nginx.access [200] true
+	// message: timestamp at byte 18: unexpected EOF
+}
