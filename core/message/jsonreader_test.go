@@ -147,7 +147,7 @@ func TestJSONReaderReadsWhatAppendJSONWrites(t *testing.T) {
 	var buf bytes.Buffer
 	var want []*Message
 	for _, typ := range []string{"one", "two", "three"} {
-		m := jsonNginxMessage()
+		m := nginxMessage()
 		m.Type = typ
 		want = append(want, m)
 		buf.Write(m.AppendJSON(nil))
@@ -159,7 +159,7 @@ func TestJSONReaderReadsWhatAppendJSONWrites(t *testing.T) {
 		if err := r.Next(&m); err != nil {
 			t.Fatal(err)
 		}
-		if d := jsonDiff(w, &m); d != "" {
+		if d := messageDiff(w, &m); d != "" {
 			t.Fatalf("message %d: %s", i, d)
 		}
 	}

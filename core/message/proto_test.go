@@ -127,72 +127,6 @@ func messageFromRef(x *refpb.Message) *Message {
 	return m
 }
 
-// protoDiff describes the first difference between want and got that their
-// protobuf encodings would show, or returns "" when there is none. Doubles
-// compare by their bits, so NaN equals NaN and -0 differs from 0; nil and
-// empty slices are equal.
-func protoDiff(want, got *Message) string {
-	if want.Uuid != got.Uuid {
-		return fmt.Sprintf("Uuid %v, want %v", got.Uuid, want.Uuid)
-	}
-	if want.Timestamp != got.Timestamp {
-		return fmt.Sprintf("Timestamp %d, want %d", got.Timestamp, want.Timestamp)
-	}
-	headers := []struct {
-		name      string
-		h         Header
-		want, got any
-	}{
-		{"Type", HeaderType, want.Type, got.Type}, {"Logger", HeaderLogger, want.Logger, got.Logger},
-		{"Severity", HeaderSeverity, want.Severity, got.Severity},
-		{"Payload", HeaderPayload, want.Payload, got.Payload},
-		{"EnvVersion", HeaderEnvVersion, want.EnvVersion, got.EnvVersion},
-		{"Pid", HeaderPid, want.Pid, got.Pid}, {"Hostname", HeaderHostname, want.Hostname, got.Hostname},
-	}
-	for _, h := range headers {
-		if want.Has(h.h) != got.Has(h.h) {
-			return fmt.Sprintf("Has(%s) %v, want %v", h.name, got.Has(h.h), want.Has(h.h))
-		}
-		if h.want != h.got {
-			return fmt.Sprintf("%s %#v, want %#v", h.name, h.got, h.want)
-		}
-	}
-	if len(want.Fields) != len(got.Fields) {
-		return fmt.Sprintf("%d fields, want %d", len(got.Fields), len(want.Fields))
-	}
-	for i := range want.Fields {
-		if d := fieldDiff(&want.Fields[i], &got.Fields[i]); d != "" {
-			return fmt.Sprintf("fields[%d]: %s", i, d)
-		}
-	}
-	return ""
-}
-
-func fieldDiff(want, got *Field) string {
-	switch {
-	case want.Name != got.Name:
-		return fmt.Sprintf("Name %q, want %q", got.Name, want.Name)
-	case want.Type != got.Type || want.HasType() != got.HasType():
-		return fmt.Sprintf("Type %v (present %v), want %v (present %v)", got.Type, got.HasType(), want.Type, want.HasType())
-	case want.Representation != got.Representation || want.HasRepresentation() != got.HasRepresentation():
-		return fmt.Sprintf("Representation %q (present %v), want %q (present %v)",
-			got.Representation, got.HasRepresentation(), want.Representation, want.HasRepresentation())
-	case !slices.Equal(want.Strings, got.Strings):
-		return fmt.Sprintf("Strings %q, want %q", got.Strings, want.Strings)
-	case !slices.EqualFunc(want.Bytes, got.Bytes, bytes.Equal):
-		return fmt.Sprintf("Bytes %x, want %x", got.Bytes, want.Bytes)
-	case !slices.Equal(want.Integers, got.Integers):
-		return fmt.Sprintf("Integers %d, want %d", got.Integers, want.Integers)
-	case !slices.EqualFunc(want.Doubles, got.Doubles, func(a, b float64) bool {
-		return math.Float64bits(a) == math.Float64bits(b)
-	}):
-		return fmt.Sprintf("Doubles %v, want %v", got.Doubles, want.Doubles)
-	case !slices.Equal(want.Bools, got.Bools):
-		return fmt.Sprintf("Bools %v, want %v", got.Bools, want.Bools)
-	}
-	return ""
-}
-
 // TestUnmarshalAgreesWithGenerated decodes what the generated code encodes
 // and checks the values and that Marshal gives back the same bytes.
 func TestUnmarshalAgreesWithGenerated(t *testing.T) {
@@ -207,7 +141,7 @@ func TestUnmarshalAgreesWithGenerated(t *testing.T) {
 		if err := m.Unmarshal(b); err != nil {
 			t.Fatalf("#%d: Unmarshal(%x): %v", i, b, err)
 		}
-		if d := protoDiff(messageFromRef(x), &m); d != "" {
+		if d := messageDiff(messageFromRef(x), &m); d != "" {
 			t.Fatalf("#%d: Unmarshal(%x): %s", i, b, d)
 		}
 		if got := m.Marshal(); !bytes.Equal(got, b) {
@@ -235,7 +169,7 @@ func TestMarshalAgreesWithGenerated(t *testing.T) {
 		if err := proto.Unmarshal(buf, &x); err != nil {
 			t.Fatalf("#%d: proto.Unmarshal(%x): %v", i, buf, err)
 		}
-		if d := protoDiff(m, messageFromRef(&x)); d != "" {
+		if d := messageDiff(m, messageFromRef(&x)); d != "" {
 			t.Fatalf("#%d: generated code decoded %x: %s", i, buf, d)
 		}
 		want, err := deterministic.Marshal(&x)
@@ -363,14 +297,14 @@ func TestUnmarshalAccepts(t *testing.T) {
 			if err := m.Unmarshal(tt.in); err != nil {
 				t.Fatalf("Unmarshal(%x): %v", tt.in, err)
 			}
-			if d := protoDiff(tt.want, &m); d != "" {
+			if d := messageDiff(tt.want, &m); d != "" {
 				t.Fatalf("Unmarshal(%x): %s", tt.in, d)
 			}
 			var x refpb.Message
 			if err := proto.Unmarshal(tt.in, &x); err != nil {
 				t.Fatalf("proto.Unmarshal(%x): %v", tt.in, err)
 			}
-			if d := protoDiff(messageFromRef(&x), &m); d != "" {
+			if d := messageDiff(messageFromRef(&x), &m); d != "" {
 				t.Fatalf("disagrees with the generated code: %s", d)
 			}
 		})
@@ -498,7 +432,7 @@ func TestUnmarshalReuseLeavesNothingStale(t *testing.T) {
 		if err := fresh.Unmarshal(b); err != nil {
 			t.Fatalf("#%d: %v", i, err)
 		}
-		if d := protoDiff(&fresh, &reused); d != "" {
+		if d := messageDiff(&fresh, &reused); d != "" {
 			t.Fatalf("#%d: reused message differs from a fresh decode: %s", i, d)
 		}
 		if got := reused.Marshal(); !bytes.Equal(got, b) {
@@ -517,7 +451,7 @@ func TestUnmarshalDoesNotAliasInput(t *testing.T) {
 	for i := range in {
 		in[i] = 0xAA
 	}
-	if d := protoDiff(want, &m); d != "" {
+	if d := messageDiff(want, &m); d != "" {
 		t.Fatalf("after the input was overwritten: %s", d)
 	}
 }
@@ -576,7 +510,7 @@ func FuzzUnmarshal(f *testing.F) {
 		if err := proto.Unmarshal(in, &x); err != nil {
 			t.Fatalf("Unmarshal accepts %x, the generated code does not: %v", in, err)
 		}
-		if d := protoDiff(messageFromRef(&x), &m); d != "" {
+		if d := messageDiff(messageFromRef(&x), &m); d != "" {
 			t.Fatalf("Unmarshal(%x) disagrees with the generated code: %s", in, d)
 		}
 		b := m.Marshal()
@@ -587,7 +521,7 @@ func FuzzUnmarshal(f *testing.F) {
 		if err := again.Unmarshal(b); err != nil {
 			t.Fatalf("Unmarshal(Marshal(%x)): %v", in, err)
 		}
-		if d := protoDiff(&m, &again); d != "" {
+		if d := messageDiff(&m, &again); d != "" {
 			t.Fatalf("Unmarshal(Marshal(%x)): %s", in, d)
 		}
 		if b2 := again.Marshal(); !bytes.Equal(b, b2) {
