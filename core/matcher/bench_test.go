@@ -38,6 +38,7 @@ var benchmarks = []struct {
 	{"HeaderEq", `Type == "nginx.access"`},
 	{"FieldNumeric", `Fields[status] >= 500`},
 	{"Regex", `Payload =~ /error|fatal/`},
+	{"RegexRE2", `Payload =~ /" 5\d\d /`},
 	{"RegexPrefix", `Payload =~ /^203\.0\.113\./`},
 	{"Nil", `Fields[user_agent] != NIL`},
 	{"Mix", `Type == "nginx.access" && (Fields[status] >= 500 || Fields[request_time] > 1.5) && Hostname != "localhost" || Logger == "syslog" && Severity <= 3`},

@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"bytes"
+	"math"
 	"regexp"
 	"strings"
 	"sync"
@@ -164,8 +165,10 @@ func (t *strMatch) fixed(b []byte) bool {
 	return r != t.neg
 }
 
-// numMatch compares a number with a literal: as int64 when the literal is
-// an integer and the value too, else as float64.
+// numMatch compares a number with a literal, exactly: an integer value with
+// an integer literal as int64, and an integer with a decimal literal (or a
+// double with an integer literal) by their exact values, never through a
+// float64 conversion that would make 2^53+1 equal 2^53.
 type numMatch struct {
 	op    op
 	isInt bool
@@ -175,7 +178,7 @@ type numMatch struct {
 
 func (t *numMatch) int(v int64) bool {
 	if !t.isInt {
-		return t.float(float64(v))
+		return t.op.holds(compareIntFloat(v, t.f))
 	}
 	switch t.op {
 	case opEQ:
@@ -195,6 +198,9 @@ func (t *numMatch) int(v int64) bool {
 }
 
 func (t *numMatch) float(v float64) bool {
+	if t.isInt {
+		return t.op.holds(-compareIntFloat(t.i, v))
+	}
 	switch t.op {
 	case opEQ:
 		return v == t.f
@@ -208,6 +214,58 @@ func (t *numMatch) float(v float64) bool {
 		return v > t.f
 	case opGE:
 		return v >= t.f
+	}
+	return false
+}
+
+// unordered is what compareIntFloat returns for NaN. Negating it leaves it
+// out of range too, so holds treats it alike from either side.
+const unordered = 2
+
+// compareIntFloat compares i with f exactly: -1 when i < f, 0 when equal, 1
+// when i > f, and unordered (or -unordered) when f is NaN.
+func compareIntFloat(i int64, f float64) int {
+	switch {
+	case f != f:
+		return unordered
+	case f >= 1<<63:
+		return -1
+	case f < -(1 << 63):
+		return 1
+	}
+	t := math.Trunc(f) // in int64's range now, so the conversion is exact
+	switch ti := int64(t); {
+	case i < ti:
+		return -1
+	case i > ti:
+		return 1
+	case f > t:
+		return -1
+	case f < t:
+		return 1
+	}
+	return 0
+}
+
+// holds reports whether o is true of a comparison's result c (-1, 0, 1);
+// of an unordered one, only != is.
+func (o op) holds(c int) bool {
+	if c < -1 || c > 1 {
+		return o == opNE
+	}
+	switch o {
+	case opEQ:
+		return c == 0
+	case opNE:
+		return c != 0
+	case opLT:
+		return c < 0
+	case opLE:
+		return c <= 0
+	case opGT:
+		return c > 0
+	case opGE:
+		return c >= 0
 	}
 	return false
 }

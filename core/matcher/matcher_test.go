@@ -97,7 +97,7 @@ func TestRelational(t *testing.T) {
 		{"Hostname", `"web-0"`, `"web-1"`, `"web-2"`},
 		{"Timestamp", "1795000000123456788", "1795000000123456789", "1795000000123456790"},
 		{"Timestamp", `"2026-11-18T11:06:40.123456788Z"`, `"2026-11-18T11:06:40.123456789Z"`, `"2026-11-18T12:06:40.12345679+01:00"`},
-		{"Timestamp", "1.7949e18", "1.7950000001234568e18", "1.7951e18"},
+		{"Timestamp", "1.7949e18", "1795000000123456789", "1.7951e18"},
 		{"Severity", "5", "6", "7"},
 		{"Severity", "-1", "6.0", "6.5"},
 		{"Pid", "1233", "1234", "1.235e3"},
@@ -313,14 +313,16 @@ func TestAbsentHeaders(t *testing.T) {
 	}
 }
 
-// TestTimestampExact checks that integers compare as int64: the three
-// timestamps are one float64 apart from none of them.
+// TestTimestampExact checks that integers compare exactly, as int64 with
+// integer literals and by exact value with decimals: the three timestamps
+// are one float64 apart from none of them.
 func TestTimestampExact(t *testing.T) {
 	ts := fixture().Timestamp
 	if float64(ts) != float64(ts+1) || float64(ts) != float64(ts-1) {
 		t.Fatal("the fixture no longer needs int64 to tell its neighbours apart")
 	}
 	m := fixture()
+	m.AddField(message.Field{Name: "d53", Type: message.Double, Doubles: []float64{1 << 53}})
 	for _, tt := range []struct {
 		expr string
 		want bool
@@ -334,12 +336,32 @@ func TestTimestampExact(t *testing.T) {
 		{`Timestamp == "2026-11-18T11:06:40.12345679Z"`, false},
 		{`Timestamp > "2026-11-18T11:06:40.123456788Z"`, true},
 		{`Timestamp == "2026-11-18T06:06:40.123456789-05:00"`, true},
-		// A decimal compares as float64, where the neighbours are equal.
-		{"Timestamp == 1795000000123456788.0", true},
-		{"Timestamp == 1.795000000123456789e18", true},
+		// A decimal literal is a float64 (1795000000123456788.0 reads as
+		// 1795000000123456768), compared with the integer exactly.
+		{"Timestamp == 1795000000123456788.0", false},
+		{"Timestamp > 1795000000123456788.0", true},
+		{"Timestamp >= 1.795000000123456768e18", true},
+		{"Timestamp == 1.795000000123456789e18", false},
+		{"Timestamp != 1.795000000123456789e18", true},
+		{"Timestamp < 1.7950000001234568e18", false}, // 1795000000123456768
 		{"Fields[big] == 9223372036854775807", true},
 		{"Fields[big] == 9223372036854775806", false},
-		{"Fields[big] == 9.223372036854775807e18", true},
+		// 9.223372036854775807e18 is 2^63, beyond every int64.
+		{"Fields[big] == 9.223372036854775807e18", false},
+		{"Fields[big] < 9.223372036854775807e18", true},
+		{"Fields[big] > -9.3e18", true},
+		// 2^53 as a double against the integer 2^53+1, which float64 rounds to 2^53.
+		{"Fields[d53] == 9007199254740993", false},
+		{"Fields[d53] < 9007199254740993", true},
+		{"Fields[d53] == 9007199254740992", true},
+		{"Fields[d53] >= 9007199254740994.0", false},
+		{"Fields[status] < 500.5", true},
+		{"Fields[status] > 499.5", true},
+		{"Fields[status] == 500.0", true},
+		{"Fields[nan] != 1", true},
+		{"Fields[nan] == 1", false},
+		{"Fields[nan] < 1", false},
+		{"Fields[nan] >= 1", false},
 	} {
 		check(t, tt.expr, m, tt.want)
 	}

@@ -2,7 +2,10 @@ package matcher
 
 import (
 	"cmp"
+	"math"
+	"math/big"
 	"regexp"
+	"sync"
 
 	"sandpiper/core/message"
 )
@@ -28,6 +31,19 @@ func naiveMatch(e *expr, m *message.Message) bool {
 
 // naiveRegex marks a boxed regex pattern.
 type naiveRegex string
+
+// naiveRegexps caches compiled patterns, as Heka compiled each regex once:
+// the naive evaluator is a baseline of a tree walk, not of regexp.Compile.
+var naiveRegexps sync.Map
+
+func naiveRegexp(pattern string) *regexp.Regexp {
+	if re, ok := naiveRegexps.Load(pattern); ok {
+		return re.(*regexp.Regexp)
+	}
+	re := regexp.MustCompile(pattern)
+	naiveRegexps.Store(pattern, re)
+	return re
+}
 
 func naiveTest(t test, m *message.Message) bool {
 	if t.lit.kind == litNil {
@@ -66,23 +82,19 @@ func naiveTest(t test, m *message.Message) bool {
 		case string:
 			return naiveCompare(x, l, t.op)
 		case naiveRegex:
-			matched, err := regexp.MatchString(string(l), x)
-			if err != nil {
-				panic(err)
-			}
-			return matched == (t.op == opRE)
+			return naiveRegexp(string(l)).MatchString(x) == (t.op == opRE)
 		}
 	case int64:
 		switch l := lit.(type) {
 		case int64:
 			return naiveCompare(x, l, t.op)
 		case float64:
-			return naiveCompare(float64(x), l, t.op)
+			return naiveMixed(new(big.Float).SetInt64(x), l, t.op, false)
 		}
 	case float64:
 		switch l := lit.(type) {
 		case int64:
-			return naiveCompare(x, float64(l), t.op)
+			return naiveMixed(new(big.Float).SetInt64(l), x, t.op, true)
 		case float64:
 			return naiveCompare(x, l, t.op)
 		}
@@ -92,6 +104,19 @@ func naiveTest(t test, m *message.Message) bool {
 		}
 	}
 	return false
+}
+
+// naiveMixed compares an integer with a float exactly, in math/big, the
+// integer on the left unless swapped; NaN is unequal to everything.
+func naiveMixed(i *big.Float, f float64, o op, swapped bool) bool {
+	if math.IsNaN(f) {
+		return o == opNE
+	}
+	c := i.Cmp(big.NewFloat(f))
+	if swapped {
+		c = -c
+	}
+	return naiveCompare(c, 0, o)
 }
 
 // naiveValue returns the value v names in m, and false when m has none.
