@@ -1,0 +1,175 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"sandpiper/sandbox/budget"
+)
+
+// errOutput is the error of a call that injected more than output_limit.
+var errOutput = errors.New("output_limit exceeded")
+
+// midCallMeasure is how many instructions a call may run between two
+// measurements of its Lua heap; a loop that grows a table is stopped by
+// the first measurement past the memory limit.
+const midCallMeasure = 1 << 17
+
+// counter counts the instructions of the running call. It is the
+// context.Context of the sandbox's LState: gopher-lua evaluates Done()
+// before every VM instruction and raises Err() as a Lua error when the
+// channel it returns is closed, so counting Done calls counts
+// instructions exactly. It is also the budget.Budget of the Go functions
+// offered to Lua.
+//
+// The fast path is one increment and one compare: Done returns a nil
+// channel (never ready) while n is at most limit. limit is the nearest
+// point where something must be looked at: the instruction limit, the next
+// mid-call memory measurement, or 0 when the call must end (fatal set) or
+// the watchdog asked for a measurement (check set). limit and check are
+// atomic because the watchdog goroutine writes them.
+type counter struct {
+	sb     *Sandbox
+	n      int64 // instructions (and Steps) charged to the running call
+	budget int64 // the instruction limit
+	limit  atomic.Int64
+	check  atomic.Bool
+	killed atomic.Bool // the watchdog ended the call for the process ceiling
+	fatal  error       // ErrInstructions, ErrMemory or errOutput once the call must end
+	closed chan struct{}
+	start  time.Time
+	// allocated is what Alloc granted since the last heap measurement.
+	allocated int64
+	nextCheck int64
+}
+
+var _ context.Context = (*counter)(nil)
+var _ budget.Budget = (*counter)(nil)
+
+func (c *counter) init(sb *Sandbox) {
+	c.sb = sb
+	c.budget = sb.limits.Instructions
+	c.closed = make(chan struct{})
+	close(c.closed)
+}
+
+func (c *counter) begin() {
+	c.n = 0
+	c.fatal = nil
+	c.check.Store(false)
+	c.killed.Store(false)
+	c.nextCheck = midCallMeasure
+	c.limit.Store(min(c.budget, c.nextCheck))
+	c.start = time.Now()
+}
+
+func (c *counter) end() time.Duration { return time.Since(c.start) }
+
+// used returns the instructions the call used, capped at the limit (a
+// call stopped by the limit used exactly the limit and one more).
+func (c *counter) used() int64 { return min(c.n, c.budget) }
+
+// Done implements context.Context for gopher-lua's VM loop.
+func (c *counter) Done() <-chan struct{} {
+	c.n++
+	if c.n <= c.limit.Load() {
+		return nil
+	}
+	return c.slow()
+}
+
+// slow is Done past limit: decide whether the call ends, and where the
+// next stop is.
+func (c *counter) slow() <-chan struct{} {
+	if c.fatal != nil {
+		return c.closed
+	}
+	if c.n > c.budget {
+		return c.fail(budget.ErrInstructions)
+	}
+	if c.killed.Swap(false) {
+		c.sb.logf("process heap above the memory ceiling of %d bytes: call ended", MemoryCeiling())
+		return c.fail(budget.ErrMemory)
+	}
+	if c.check.Swap(false) || c.n >= c.nextCheck {
+		c.nextCheck = c.n + midCallMeasure
+		c.sb.measure()
+		if c.sb.mem.current > c.sb.limits.Memory {
+			return c.fail(budget.ErrMemory)
+		}
+	}
+	c.limit.Store(min(c.budget, c.nextCheck))
+	if c.check.Load() {
+		c.limit.Store(0)
+	}
+	return nil
+}
+
+// fail ends the running call with err: every later instruction raises it
+// again, so pcall in the script cannot catch it for good.
+func (c *counter) fail(err error) <-chan struct{} {
+	if c.fatal == nil {
+		c.fatal = err
+	}
+	c.limit.Store(0)
+	return c.closed
+}
+
+// requestCheck asks the running call to measure its heap before its next
+// instruction. Called by the watchdog goroutine.
+func (c *counter) requestCheck() {
+	c.check.Store(true)
+	c.limit.Store(0)
+}
+
+// Err implements context.Context: the text gopher-lua raises as the Lua
+// error that unwinds the call.
+func (c *counter) Err() error {
+	if c.fatal != nil {
+		return c.fatal
+	}
+	return budget.ErrInstructions
+}
+
+// Deadline implements context.Context; a call has no deadline, only a
+// budget.
+func (c *counter) Deadline() (time.Time, bool) { return time.Time{}, false }
+
+// Value implements context.Context; the counter carries no values.
+func (c *counter) Value(any) any { return nil }
+
+// Steps implements budget.Budget: n units of work done by a Go function
+// count as n instructions of the running call.
+func (c *counter) Steps(n int) error {
+	c.n += int64(n)
+	if c.n > c.budget {
+		c.fail(budget.ErrInstructions)
+		return budget.ErrInstructions
+	}
+	return nil
+}
+
+// Alloc implements budget.Budget: n bytes about to be kept for Lua. When
+// the grants since the last measurement could take the heap past the
+// limit, the heap is measured again (garbage does not count) before
+// refusing.
+func (c *counter) Alloc(n int) error {
+	c.allocated += int64(n)
+	limit := c.sb.limits.Memory
+	if c.sb.mem.current+c.allocated <= limit {
+		return nil
+	}
+	c.sb.measure()
+	c.allocated = int64(n)
+	if c.sb.mem.current+int64(n) > limit {
+		c.fail(budget.ErrMemory)
+		return budget.ErrMemory
+	}
+	return nil
+}
+
+// Budget returns the budget the sandbox's Go-side Lua modules charge: the
+// running call's instruction and memory limits.
+func (s *Sandbox) Budget() budget.Budget { return &s.ctr }

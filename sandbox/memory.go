@@ -1,0 +1,185 @@
+package sandbox
+
+import (
+	"unsafe"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// gopher-lua allocates from the Go heap and has no allocator hook, so a
+// sandbox's memory is what can be reached from its Lua state: the globals,
+// the registry (loaded modules, library tables), the string metatable and
+// the locals of every active stack frame. measure walks all of it and
+// estimates the bytes each value holds in Go's heap; garbage is not
+// counted, as Lua's own count would not count it after a collection.
+//
+// A walk costs time in proportion to the heap, so it is amortised (see
+// memState.afterCall): after any call that ran many instructions or whose
+// Go functions granted many bytes, and every measureEvery calls otherwise;
+// within a long call every midCallMeasure instructions; and whenever the
+// watchdog sees the process heap grow fast.
+
+// Estimated sizes in Go's heap, bytes (64-bit).
+const (
+	sizeValue    = 16  // an LValue interface
+	sizeString   = 16  // a boxed string header, plus its bytes
+	sizeTable    = 120 // LTable with its maps and slices empty
+	sizeEntry    = 48  // one hash entry: key and value interfaces, map and keys-slice overhead
+	sizeFunction = 64  // LFunction
+	sizeUpvalue  = 48  // Upvalue
+	sizeProto    = 200 // FunctionProto, plus its code and constants
+	sizeUserData = 48  // LUserData
+)
+
+// The amortisation of measurements after calls.
+const (
+	measureEvery        = 256     // calls
+	measureInstructions = 200_000 // instructions run since the last measurement
+)
+
+type memState struct {
+	current      int64
+	calls        int   // calls since the last measurement
+	instructions int64 // instructions since the last measurement
+
+	seen    map[unsafe.Pointer]struct{}
+	pending []lua.LValue
+}
+
+// afterCall measures the heap when the calls since the last measurement
+// may have grown it: many instructions, many granted bytes, or simply many
+// calls.
+func (m *memState) afterCall(s *Sandbox, used int64) {
+	m.calls++
+	m.instructions += used
+	if m.calls >= measureEvery || m.instructions >= measureInstructions ||
+		s.ctr.allocated > s.limits.Memory/16 {
+		s.measure()
+	}
+}
+
+// measure walks the Lua state and sets mem.current.
+func (s *Sandbox) measure() {
+	m := &s.mem
+	m.calls, m.instructions, s.ctr.allocated = 0, 0, 0
+	if m.seen == nil {
+		m.seen = make(map[unsafe.Pointer]struct{}, 256)
+	}
+	L := s.L
+	var total int64
+	push := func(v lua.LValue) { m.pending = append(m.pending, v) }
+	push(L.G.Global)
+	push(L.G.Registry)
+	push(L.Env)
+	if s.modules.stringMeta != nil {
+		push(s.modules.stringMeta)
+	}
+	for level := 0; ; level++ {
+		dbg, ok := L.GetStack(level)
+		if !ok {
+			break
+		}
+		for n := 1; ; n++ {
+			name, v := L.GetLocal(dbg, n)
+			if name == "" {
+				break
+			}
+			push(v)
+		}
+	}
+	for i := 1; i <= L.GetTop(); i++ {
+		push(L.Get(i))
+	}
+	for len(m.pending) > 0 {
+		v := m.pending[len(m.pending)-1]
+		m.pending = m.pending[:len(m.pending)-1]
+		total += m.size(v, push)
+	}
+	clear(m.seen)
+	m.current = total
+}
+
+// size returns the bytes v holds itself, pushing the values it refers to;
+// an object already seen in this walk counts nothing.
+func (m *memState) size(v lua.LValue, push func(lua.LValue)) int64 {
+	switch x := v.(type) {
+	case lua.LString:
+		if len(x) == 0 || !m.first(unsafe.Pointer(unsafe.StringData(string(x)))) {
+			return sizeValue
+		}
+		return sizeString + int64(len(x))
+	case lua.LNumber:
+		return sizeValue
+	case *lua.LTable:
+		if !m.first(unsafe.Pointer(x)) {
+			return 0
+		}
+		n := int64(sizeTable)
+		if x.Metatable != nil && x.Metatable != lua.LNil {
+			push(x.Metatable)
+		}
+		for k, val := x.Next(lua.LNil); k != lua.LNil; k, val = x.Next(k) {
+			n += sizeEntry
+			if _, ok := k.(lua.LNumber); !ok {
+				push(k)
+			}
+			switch val.(type) {
+			case lua.LNumber, lua.LBool:
+			default:
+				push(val)
+			}
+		}
+		return n
+	case *lua.LFunction:
+		if !m.first(unsafe.Pointer(x)) {
+			return 0
+		}
+		n := int64(sizeFunction + sizeUpvalue*len(x.Upvalues))
+		if x.Env != nil {
+			push(x.Env)
+		}
+		for _, uv := range x.Upvalues {
+			push(uv.Value())
+		}
+		if x.Proto != nil {
+			n += m.protoSize(x.Proto)
+		}
+		return n
+	case *lua.LUserData:
+		if !m.first(unsafe.Pointer(x)) {
+			return 0
+		}
+		if x.Metatable != nil {
+			push(x.Metatable)
+		}
+		if x.Env != nil {
+			push(x.Env)
+		}
+		return sizeUserData
+	}
+	return sizeValue
+}
+
+func (m *memState) protoSize(p *lua.FunctionProto) int64 {
+	if !m.first(unsafe.Pointer(p)) {
+		return 0
+	}
+	n := int64(sizeProto + 4*len(p.Code) + 8*len(p.DbgSourcePositions) + sizeValue*len(p.Constants))
+	for _, c := range p.Constants {
+		if s, ok := c.(lua.LString); ok {
+			n += int64(len(s))
+		}
+	}
+	for _, sub := range p.FunctionPrototypes {
+		n += m.protoSize(sub)
+	}
+	return n
+}
+
+func (m *memState) first(p unsafe.Pointer) bool {
+	if _, ok := m.seen[p]; ok {
+		return false
+	}
+	m.seen[p] = struct{}{}
+	return true
+}

@@ -1,0 +1,303 @@
+package sandbox
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math"
+	"os"
+	"path/filepath"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// The preservation file holds the script's data globals in a binary form
+// of Sandpiper's own that is read, never executed:
+//
+//	magic "sandpiper-preserve\x01"
+//	body:  uvarint T (tables), then T tables, each: uvarint P (pairs),
+//	       then P pairs of key value
+//	value: 'f' | 't' | 'n' 8-byte little-endian float64 |
+//	       's' uvarint length, bytes | 'T' uvarint table number
+//	crc32 (IEEE) of the body, 4 bytes little-endian
+//
+// Table 0 holds the globals. Tables are numbered in the order the walk
+// first meets them, so shared references and cycles come back as they
+// were. Functions, userdata, metatables, the environment's own globals and
+// the tables of loaded modules are not saved.
+const preserveMagic = "sandpiper-preserve\x01"
+
+const preserveVersionKey = "_PRESERVATION_VERSION"
+
+var errCorrupt = errors.New("corrupt preservation data")
+
+// preserve writes the globals to Config.PreservePath atomically.
+func (s *Sandbox) preserve() error {
+	data := s.encodeGlobals()
+	path := s.cfg.PreservePath
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("sandbox %s: preserve data: %w", s.cfg.Name, err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("sandbox %s: preserve data: %w", s.cfg.Name, err)
+	}
+	return nil
+}
+
+func (s *Sandbox) encodeGlobals() []byte {
+	modules := make(map[*lua.LTable]bool)
+	loaded := s.loadedTable()
+	for k, v := loaded.Next(lua.LNil); k != lua.LNil; k, v = loaded.Next(k) {
+		if t, ok := v.(*lua.LTable); ok {
+			modules[t] = true
+		}
+	}
+	ids := map[*lua.LTable]uint64{}
+	var order []*lua.LTable
+	saveable := func(v lua.LValue) bool {
+		switch x := v.(type) {
+		case lua.LString, lua.LNumber, lua.LBool:
+			return true
+		case *lua.LTable:
+			return !modules[x]
+		}
+		return false
+	}
+	id := func(t *lua.LTable) uint64 {
+		if n, ok := ids[t]; ok {
+			return n
+		}
+		ids[t] = uint64(len(order))
+		order = append(order, t)
+		return ids[t]
+	}
+	var body []byte
+	appendValue := func(v lua.LValue) {
+		switch x := v.(type) {
+		case lua.LBool:
+			if x {
+				body = append(body, 't')
+			} else {
+				body = append(body, 'f')
+			}
+		case lua.LNumber:
+			body = append(body, 'n')
+			body = binary.LittleEndian.AppendUint64(body, math.Float64bits(float64(x)))
+		case lua.LString:
+			body = append(body, 's')
+			body = binary.AppendUvarint(body, uint64(len(x)))
+			body = append(body, x...)
+		case *lua.LTable:
+			body = append(body, 'T')
+			body = binary.AppendUvarint(body, id(x))
+		}
+	}
+	g := s.L.G.Global
+	id(g)
+	var pairs [][2]lua.LValue
+	for i := 0; i < len(order); i++ {
+		t := order[i]
+		pairs = pairs[:0]
+		for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
+			if !saveable(k) || !saveable(v) {
+				continue
+			}
+			if t == g {
+				if ks, ok := k.(lua.LString); ok && s.builtinGlobals[string(ks)] == v {
+					continue
+				}
+			}
+			pairs = append(pairs, [2]lua.LValue{k, v})
+		}
+		body = binary.AppendUvarint(body, uint64(len(pairs)))
+		for _, p := range pairs {
+			appendValue(p[0])
+			appendValue(p[1])
+		}
+	}
+	head := binary.AppendUvarint(nil, uint64(len(order)))
+	out := make([]byte, 0, len(preserveMagic)+len(head)+len(body)+4)
+	out = append(out, preserveMagic...)
+	out = append(out, head...)
+	out = append(out, body...)
+	return binary.LittleEndian.AppendUint32(out, crc32.ChecksumIEEE(out[len(preserveMagic):]))
+}
+
+// restore loads Config.PreservePath into the globals. A missing file is a
+// first start; a corrupt one, or one saved under another
+// _PRESERVATION_VERSION, starts clean with a line in the log.
+func (s *Sandbox) restore() {
+	path := s.cfg.PreservePath
+	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return
+	}
+	if err == nil && fi.Size() > s.limits.Memory {
+		s.logf("preserve data %s: %d bytes is more than the memory limit; starting clean", path, fi.Size())
+		return
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		s.logf("preserve data %s: %v; starting clean", path, err)
+		return
+	}
+	root, err := decodePreserved(s.L, data)
+	if err != nil {
+		s.logf("preserve data %s: %v; starting clean", path, err)
+		return
+	}
+	saved := root.RawGetString(preserveVersionKey)
+	current := s.L.GetGlobal(preserveVersionKey)
+	if current == lua.LNil {
+		current = lua.LNumber(0)
+	}
+	if saved == lua.LNil {
+		saved = lua.LNumber(0)
+	}
+	if saved != current {
+		s.logf("preserve data %s: saved under %s %v, the script has %v; starting clean",
+			path, preserveVersionKey, saved, current)
+		return
+	}
+	g := s.L.G.Global
+	for k, v := root.Next(lua.LNil); k != lua.LNil; k, v = root.Next(k) {
+		cur, curIsTable := g.RawGet(k).(*lua.LTable)
+		saved, savedIsTable := v.(*lua.LTable)
+		if !curIsTable || !savedIsTable {
+			g.RawSet(k, v)
+			continue
+		}
+		// The script's top level made the table (maybe with functions in
+		// it); the saved entries go into it rather than replace it.
+		for sk, sv := saved.Next(lua.LNil); sk != lua.LNil; sk, sv = saved.Next(sk) {
+			cur.RawSet(sk, sv)
+		}
+	}
+}
+
+// decodePreserved parses data into new tables and returns table 0. It
+// checks every length and reference against the data, so a corrupt or
+// truncated file is an error, never a panic or an allocation larger than
+// the file.
+func decodePreserved(L *lua.LState, data []byte) (*lua.LTable, error) {
+	if len(data) < len(preserveMagic)+4 || string(data[:len(preserveMagic)]) != preserveMagic {
+		return nil, fmt.Errorf("%w: not a Sandpiper preservation file", errCorrupt)
+	}
+	body := data[len(preserveMagic) : len(data)-4]
+	if crc32.ChecksumIEEE(body) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+		return nil, fmt.Errorf("%w: checksum mismatch (truncated or damaged)", errCorrupt)
+	}
+	d := preserveDecoder{b: body}
+	n := d.uvarint()
+	if d.err != nil || n == 0 || n > uint64(len(d.b)) {
+		return nil, fmt.Errorf("%w: bad table count", errCorrupt)
+	}
+	tables := make([]*lua.LTable, n)
+	for i := range tables {
+		tables[i] = L.NewTable()
+	}
+	for _, t := range tables {
+		pairs := d.uvarint()
+		if pairs > uint64(len(d.b)) {
+			return nil, fmt.Errorf("%w: bad pair count at byte %d", errCorrupt, d.off)
+		}
+		for ; pairs > 0 && d.err == nil; pairs-- {
+			k := d.value(tables)
+			v := d.value(tables)
+			if d.err != nil {
+				break
+			}
+			if k == lua.LNil || v == lua.LNil {
+				return nil, fmt.Errorf("%w: nil key or value at byte %d", errCorrupt, d.off)
+			}
+			if kn, ok := k.(lua.LNumber); ok && math.IsNaN(float64(kn)) {
+				return nil, fmt.Errorf("%w: NaN key at byte %d", errCorrupt, d.off)
+			}
+			t.RawSet(k, v)
+		}
+		if d.err != nil {
+			return nil, d.err
+		}
+	}
+	if len(d.b) != 0 {
+		return nil, fmt.Errorf("%w: %d bytes after the last table", errCorrupt, len(d.b))
+	}
+	return tables[0], nil
+}
+
+type preserveDecoder struct {
+	b   []byte
+	off int
+	err error
+}
+
+func (d *preserveDecoder) fail(what string) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: %s at byte %d", errCorrupt, what, d.off)
+	}
+	d.b = nil
+}
+
+func (d *preserveDecoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail("bad length")
+		return 0
+	}
+	d.b, d.off = d.b[n:], d.off+n
+	return v
+}
+
+func (d *preserveDecoder) value(tables []*lua.LTable) lua.LValue {
+	if len(d.b) == 0 {
+		d.fail("missing value")
+		return lua.LNil
+	}
+	tag := d.b[0]
+	d.b, d.off = d.b[1:], d.off+1
+	switch tag {
+	case 'f':
+		return lua.LFalse
+	case 't':
+		return lua.LTrue
+	case 'n':
+		if len(d.b) < 8 {
+			d.fail("truncated number")
+			return lua.LNil
+		}
+		v := math.Float64frombits(binary.LittleEndian.Uint64(d.b))
+		d.b, d.off = d.b[8:], d.off+8
+		return lua.LNumber(v)
+	case 's':
+		n := d.uvarint()
+		if d.err != nil || n > uint64(len(d.b)) {
+			d.fail("truncated string")
+			return lua.LNil
+		}
+		v := lua.LString(d.b[:n])
+		d.b, d.off = d.b[n:], d.off+int(n)
+		return v
+	case 'T':
+		n := d.uvarint()
+		if d.err != nil || n >= uint64(len(tables)) {
+			d.fail("bad table reference")
+			return lua.LNil
+		}
+		return tables[n]
+	}
+	d.fail(fmt.Sprintf("unknown tag %q", tag))
+	return lua.LNil
+}
