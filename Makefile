@@ -21,7 +21,7 @@ run: build
 # Every test, under the race detector (it costs little on these packages and
 # catches what the plain run would), after formatting and vet checks.
 test:
-	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	@unformatted=$$(gofmt -l .); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...

@@ -61,9 +61,10 @@ func TestCatRoundTripThroughStdin(t *testing.T) {
 		t.Fatalf("json → framed → json is not exact (exit %d): %s", back.code, back.stderr)
 	}
 	again := run(t, framed.stdout, "cat", "-format", "framed")
-	if !bytes.Equal(again.stdout, framed.stdout) {
-		t.Error("framed → framed changed the bytes")
+	if again.code != 0 || !bytes.Equal(again.stdout, framed.stdout) {
+		t.Errorf("framed → framed changed the bytes (exit %d): %s", again.code, again.stderr)
 	}
+	wantSummary(t, again, 405, 405, 0, 0)
 }
 
 func TestCatMatchAndLimit(t *testing.T) {
@@ -151,6 +152,13 @@ func TestCatOffsetResynchronises(t *testing.T) {
 		t.Errorf("-offset inside the first record: %d messages, want 2", got)
 	}
 	wantSummary(t, r, 2, 2, 0, second-5)
+
+	// Standard input is a pipe here, which cannot seek: cat reads past the offset.
+	r = run(t, stream.Bytes(), "cat", "-offset", "5")
+	if got := len(lines(r.stdout)); r.code != 0 || got != 2 {
+		t.Errorf("-offset on a pipe: %d messages (exit %d), want 2: %s", got, r.code, r.stderr)
+	}
+	wantSummary(t, r, 2, 2, 0, second-5)
 }
 
 func TestCatSkipsCorruptRecords(t *testing.T) {
@@ -231,6 +239,7 @@ func TestCatRefusesBadArguments(t *testing.T) {
 		want string
 	}{
 		{"missing file after a good one", []string{sampleStream, missing}, "missing.heka"},
+		{"missing file after an option after a file", []string{sampleStream, "-n", "1", missing}, "missing.heka"},
 		{"directory", []string{t.TempDir()}, "is a directory"},
 		{"malformed matcher", []string{"-match", "Type == ", sampleStream}, "column 9"},
 		{"unknown matcher variable", []string{"-match", "Bogus == 'x'", sampleStream}, "column 1"},
@@ -238,6 +247,10 @@ func TestCatRefusesBadArguments(t *testing.T) {
 		{"bad input", []string{"-input", "csv", sampleStream}, `-input "csv"`},
 		{"negative n", []string{"-n", "-1", sampleStream}, "-n -1"},
 		{"negative offset", []string{"-offset", "-1", sampleStream}, "-offset -1"},
+		{"unknown option", []string{"-bogus", sampleStream}, "-bogus"},
+		{"option without its value", []string{sampleStream, "-n"}, "-n"},
+		{"non-numeric n", []string{"-n", "x", sampleStream}, `"x"`},
+		{"key without a value", []string{"-key", "nokey", sampleStream}, "signer_version=KEY"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -253,6 +266,38 @@ func TestCatRefusesBadArguments(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestCatOptionsAfterFiles(t *testing.T) {
+	r := run(t, nil, "cat", sampleStream, "-n", "2", "-format", "text")
+	if r.code != 0 || strings.Count(string(r.stdout), "Uuid:") != 2 {
+		t.Errorf("options after the file: exit %d, %d messages: %s", r.code, strings.Count(string(r.stdout), "Uuid:"), r.stderr)
+	}
+	// After "--" everything is a file name, even one that looks like an option.
+	dir := t.TempDir()
+	odd := filepath.Join(dir, "-n")
+	if err := os.WriteFile(odd, readFile(t, sampleStream), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, nil, "cat", "-n", "1", "--", odd)
+	if r.code != 0 || len(lines(r.stdout)) != 1 {
+		t.Errorf("a file after --: exit %d, %d lines: %s", r.code, len(lines(r.stdout)), r.stderr)
+	}
+}
+
+func TestCatHelp(t *testing.T) {
+	r := run(t, nil, "cat", "-h")
+	if r.code != 0 || !strings.HasPrefix(string(r.stdout), "usage: sandpiper cat") || !strings.Contains(string(r.stdout), "-max-message-size") {
+		t.Errorf("-h: exit %d, stdout %q", r.code, r.stdout)
+	}
+}
+
+func TestCatHintsAtJSONInput(t *testing.T) {
+	r := run(t, readFile(t, sampleJSON), "cat")
+	if r.code != 0 || len(r.stdout) != 0 || !strings.Contains(string(r.stderr), "use -input json") {
+		t.Errorf("JSON read as framed: exit %d, %d bytes out, stderr %s", r.code, len(r.stdout), r.stderr)
+	}
+	wantSummary(t, r, 0, 0, 0, len(readFile(t, sampleJSON)))
 }
 
 func TestVersionAndUnknownCommand(t *testing.T) {

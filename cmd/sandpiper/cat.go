@@ -42,11 +42,7 @@ type catStats struct {
 
 func runCat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sandpiper cat", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, catUsage)
-		fs.PrintDefaults()
-	}
+	fs.SetOutput(io.Discard) // errors are reported in one line below
 	expr := fs.String("match", "TRUE", "message matcher `expression`: only matching messages are written")
 	format := fs.String("format", "json", "output `format`: json (one message per line), text (readable) or framed (Heka stream)")
 	input := fs.String("input", "framed", "input `format`: framed (Heka stream) or json (one message per line)")
@@ -55,15 +51,19 @@ func runCat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	maxSize := fs.Int("max-message-size", framing.DefaultMaxMessageSize, "largest message accepted, in `bytes`")
 	keys := keyFlag{}
 	fs.Var(keys, "key", "`signer_version=KEY`: verify records signed by that signer and key version with KEY (repeatable)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "sandpiper cat: "+format+"\n", a...)
 		return 2
+	}
+	names, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, catUsage)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return 0
+	}
+	if err != nil {
+		return fail("%v (sandpiper cat -h lists the options)", err)
 	}
 	switch {
 	case *format != "json" && *format != "text" && *format != "framed":
@@ -88,7 +88,6 @@ func runCat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	// Open every input before writing anything, so that a missing file is
 	// an error with no output rather than a half-done run.
-	names := fs.Args()
 	if len(names) == 0 {
 		names = []string{"-"}
 	}
@@ -147,6 +146,28 @@ func runCat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// parseInterspersed parses args with fs, letting options come after file
+// names too ("cat in.heka -n 5"), and returns the file names. After "--"
+// everything is a file name.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var names []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(names, rest...), nil
+		}
+		if len(rest) == 0 {
+			break
+		}
+		names = append(names, rest[0])
+		args = rest[1:]
+	}
+	return names, nil
+}
+
 // keyFlag collects -key signer_version=KEY options.
 type keyFlag map[string][]byte
 
@@ -161,11 +182,15 @@ func (k keyFlag) Set(v string) error {
 	return nil
 }
 
-// skipBytes moves r forward n bytes, by seeking where it can.
+// skipBytes moves r forward n bytes, by seeking where it can and reading
+// where it cannot.
 func skipBytes(r io.Reader, n int64) error {
+	// Standard input is an *os.File whether it is a file or a pipe; only
+	// the Seek itself tells whether it can seek.
 	if s, ok := r.(io.Seeker); ok {
-		_, err := s.Seek(n, io.SeekStart)
-		return err
+		if _, err := s.Seek(n, io.SeekStart); err == nil {
+			return nil
+		}
 	}
 	_, err := io.CopyN(io.Discard, r, n)
 	if err == io.EOF {
@@ -199,6 +224,9 @@ func (c *catRun) framed(name string, r io.Reader, opts framing.ReaderOptions) er
 	for record := int64(1); ; record++ {
 		rec, err := fr.Next()
 		if err == io.EOF {
+			if st := fr.Stats(); st.Records == 0 && st.BytesSkipped > 0 && st.BadSignatures+st.UnknownSigners == 0 {
+				fmt.Fprintf(c.stderr, "sandpiper cat: %s: no Heka record in %d bytes; for JSON lines use -input json\n", name, st.BytesSkipped)
+			}
 			return nil
 		}
 		if err != nil {

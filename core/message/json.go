@@ -662,6 +662,7 @@ func (d *jsonDecoder) apply(f *Field, s *jsonFieldSpec) error {
 // values decodes d's whole text, one flat value as flatValue checked it,
 // into f: of f.Type when typed, else of the type of its first element.
 func (d *jsonDecoder) values(f *Field, typed bool) error {
+	inferred := !typed // the type comes from the values, not from value_type
 	array := d.consume('[')
 	if array {
 		d.space()
@@ -671,7 +672,7 @@ func (d *jsonDecoder) values(f *Field, typed bool) error {
 	}
 	for i := 0; ; i++ {
 		d.space()
-		if err := d.value(f, typed); err != nil {
+		if err := d.value(f, typed, inferred); err != nil {
 			if array {
 				return fmt.Errorf("value [%d]: %w", i, err)
 			}
@@ -690,8 +691,10 @@ func (d *jsonDecoder) values(f *Field, typed bool) error {
 }
 
 // value decodes one scalar into f. When typed is false the scalar sets
-// f.Type; otherwise it must suit f.Type.
-func (d *jsonDecoder) value(f *Field, typed bool) error {
+// f.Type; otherwise it must suit f.Type, except that a decimal among
+// integers whose type was inferred makes them all DOUBLE, as [1, 2.5] is
+// meant.
+func (d *jsonDecoder) value(f *Field, typed, inferred bool) error {
 	switch c := d.peek(); c {
 	case '"':
 		if !typed {
@@ -755,10 +758,17 @@ func (d *jsonDecoder) value(f *Field, typed bool) error {
 				f.Type = Integer
 			}
 		}
+		if f.Type == Integer && !isInt && inferred {
+			for _, v := range f.Integers {
+				f.Doubles = append(f.Doubles, float64(v))
+			}
+			f.Integers = f.Integers[:0]
+			f.Type = Double
+		}
 		switch f.Type {
 		case Integer:
 			if !isInt {
-				return fmt.Errorf("%s is not an INTEGER (the value is INTEGER from its first element or value_type; write doubles with value_type DOUBLE)", lit)
+				return fmt.Errorf("%s is not an INTEGER (value_type is INTEGER; write doubles with value_type DOUBLE)", lit)
 			}
 			v, err := parseJSONInt(lit)
 			if err != nil {

@@ -197,6 +197,13 @@ func TestJSONInputForms(t *testing.T) {
 			}),
 			`{` + jsonTestUUID + `,"Fields":[{"name":"a","value":2.0},{"name":"a","value":true}]}`},
 		{"empty Fields array", `{` + jsonTestUUID + `,"Fields":[]}`, base(func(*Message) {}), `{` + jsonTestUUID + `}`},
+		{"a decimal among integers makes a DOUBLE array, wherever it stands",
+			`{` + jsonTestUUID + `,"Fields":{"a":[1,2.5,-3],"b":[2.5,1]}}`,
+			base(func(m *Message) {
+				m.Fields = []Field{{Name: "a", Type: Double, Doubles: []float64{1, 2.5, -3}},
+					{Name: "b", Type: Double, Doubles: []float64{2.5, 1}}}
+			}),
+			`{` + jsonTestUUID + `,"Fields":{"a":[1.0,2.5,-3.0],"b":[2.5,1.0]}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -274,7 +281,8 @@ func TestJSONErrors(t *testing.T) {
 		{`{"Fields":{"n":9223372036854775808}}`, `message JSON: Fields.n: integer 9223372036854775808 is out of int64 range`},
 		{`{"Fields":{"n":[1,-9223372036854775809]}}`, `message JSON: Fields.n: value [1]: integer -9223372036854775809 is out of int64 range`},
 		{`{"Fields":{"n":1e999}}`, `message JSON: Fields.n: 1e999 is out of the range of a double`},
-		{`{"Fields":{"n":[1,2.5]}}`, `message JSON: Fields.n: value [1]: 2.5 is not an INTEGER (the value is INTEGER from its first element or value_type; write doubles with value_type DOUBLE)`},
+		{`{"Fields":{"n":[1,2.5,"x"]}}`, `message JSON: Fields.n: value [2]: "x" is not a DOUBLE (want a number, "NaN", "Infinity" or "-Infinity")`},
+		{`{"Fields":{"n":{"value":[1,2.5],"value_type":"INTEGER"}}}`, `message JSON: Fields.n: value [1]: 2.5 is not an INTEGER (value_type is INTEGER; write doubles with value_type DOUBLE)`},
 		{`{"Fields":{"n":["a",1]}}`, `message JSON: Fields.n: value [1]: a number where the values are STRING`},
 		{`{"Fields":{"n":[true,"a"]}}`, `message JSON: Fields.n: value [1]: a string where the values are BOOL`},
 		{`{"Fields":{"n":null}}`, `message JSON: Fields.n: null is not a value (leave the field out, or give an empty array)`},
@@ -288,7 +296,7 @@ func TestJSONErrors(t *testing.T) {
 		{`{"Fields":{"n":{"value":1,"representation":5}}}`, `message JSON: Fields.n: representation: want a string, found a number`},
 		{`{"Fields":{"n":{"value":"AA=A","value_type":"BYTES"}}}`, `message JSON: Fields.n: "AA=A" is not standard base64`},
 		{`{"Fields":{"n":{"value":"nan","value_type":"DOUBLE"}}}`, `message JSON: Fields.n: "nan" is not a DOUBLE (want a number, "NaN", "Infinity" or "-Infinity")`},
-		{`{"Fields":{"n":{"value":1.5,"value_type":"INTEGER"}}}`, `message JSON: Fields.n: 1.5 is not an INTEGER (the value is INTEGER from its first element or value_type; write doubles with value_type DOUBLE)`},
+		{`{"Fields":{"n":{"value":1.5,"value_type":"INTEGER"}}}`, `message JSON: Fields.n: 1.5 is not an INTEGER (value_type is INTEGER; write doubles with value_type DOUBLE)`},
 		{`{"Fields":{"n":{"value":1,"value_type":"BOOL"}}}`, `message JSON: Fields.n: a number where the values are BOOL`},
 		{`{"Fields":{"n":{"value":"x","value_type":"INTEGER"}}}`, `message JSON: Fields.n: a string where the values are INTEGER`},
 		{`{"Fields":[1]}`, `message JSON: Fields[0]: want an object {"name": …, "value": …}, found a number`},

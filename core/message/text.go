@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"strconv"
 	"time"
+	"unicode"
 )
 
 // AppendText appends a readable rendering of m to b, for people rather than
@@ -58,9 +59,13 @@ func (f *Field) appendText(b []byte) []byte {
 	b = strconv.AppendQuote(b, f.Name)
 	b = append(b, ' ')
 	b = append(b, f.Type.String()...)
-	if f.Representation != "" {
+	if r := f.Representation; r != "" {
 		b = append(b, " ("...)
-		b = append(b, f.Representation...)
+		if plainText(r) {
+			b = append(b, r...)
+		} else {
+			b = strconv.AppendQuote(b, r)
+		}
 		b = append(b, ')')
 	}
 	b = append(b, ':')
@@ -85,4 +90,15 @@ func (f *Field) appendText(b []byte) []byte {
 		b = append(b, " (no values)"...)
 	}
 	return append(b, '\n')
+}
+
+// plainText reports whether s reads unambiguously without quotes: printable,
+// with no space, quote or parenthesis.
+func plainText(s string) bool {
+	for _, r := range s {
+		if !unicode.IsPrint(r) || r == ' ' || r == '"' || r == '(' || r == ')' || r == '\\' {
+			return false
+		}
+	}
+	return true
 }

@@ -18,6 +18,7 @@ func TestAppendText(t *testing.T) {
 	m.AddField(Field{Name: "raw", Type: Bytes, Bytes: [][]byte{{0, 1, 2}}})
 	m.AddField(Field{Name: "ok", Type: Bool, Bools: []bool{true}})
 	m.AddField(Field{Name: "empty", Type: Integer})
+	m.AddField(Field{Name: "odd", Type: Integer, Representation: "per (line)\n", Integers: []int64{1}})
 	const want = `Uuid:       01234567-89ab-cdef-fedc-ba9876543210
 Timestamp:  2026-11-18T11:06:40.123456789Z
 Type:       "nginx.access"
@@ -31,6 +32,7 @@ Fields:
   "raw" BYTES: base64:AAEC
   "ok" BOOL: true
   "empty" INTEGER: (no values)
+  "odd" INTEGER ("per (line)\n"): 1
 `
 	if got := string(m.AppendText(nil)); got != want {
 		t.Errorf("AppendText:\n%s\nwant:\n%s", got, want)
