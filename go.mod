@@ -4,4 +4,7 @@ go 1.26.8
 
 require google.golang.org/protobuf v1.36.12
 
-require github.com/yuin/gopher-lua v1.1.2 // indirect
+require (
+	github.com/BurntSushi/toml v1.6.0 // indirect
+	github.com/yuin/gopher-lua v1.1.2 // indirect
+)
