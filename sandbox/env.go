@@ -210,7 +210,7 @@ func (s *Sandbox) luaRequire(L *lua.LState) int {
 	if err := s.ctr.Steps(len(src)); err != nil {
 		L.RaiseError("require() %q: %v", name, err)
 	}
-	fn, err := L.Load(strings.NewReader(string(src)), "@"+path)
+	fn, err := L.Load(strings.NewReader(string(src)), path)
 	if err != nil {
 		L.RaiseError("require() %q: %v", name, err)
 	}

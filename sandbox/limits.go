@@ -12,10 +12,22 @@ import (
 // errOutput is the error of a call that injected more than output_limit.
 var errOutput = errors.New("output_limit exceeded")
 
-// midCallMeasure is how many instructions a call may run between two
-// measurements of its Lua heap; a loop that grows a table is stopped by
-// the first measurement past the memory limit.
-const midCallMeasure = 1 << 17
+// A long call measures its Lua heap every so many instructions, so that a
+// loop that grows a table is stopped by the first measurement past the
+// memory limit: the interval is the headroom left under the limit divided
+// by midCallGrowth (the bytes one instruction is assumed to add at most,
+// a new table with its slot), within [midCallMin, midCallMax].
+const (
+	midCallGrowth = 64
+	midCallMin    = 1 << 10
+	midCallMax    = 1 << 17
+)
+
+// measureInterval returns the instructions to run before the next
+// mid-call measurement.
+func (c *counter) measureInterval() int64 {
+	return min(max((c.sb.limits.Memory-c.sb.mem.current)/midCallGrowth, midCallMin), midCallMax)
+}
 
 // counter counts the instructions of the running call. It is the
 // context.Context of the sandbox's LState: gopher-lua evaluates Done()
@@ -60,7 +72,7 @@ func (c *counter) begin() {
 	c.fatal = nil
 	c.check.Store(false)
 	c.killed.Store(false)
-	c.nextCheck = midCallMeasure
+	c.nextCheck = c.measureInterval()
 	c.limit.Store(min(c.budget, c.nextCheck))
 	c.start = time.Now()
 }
@@ -94,11 +106,11 @@ func (c *counter) slow() <-chan struct{} {
 		return c.fail(budget.ErrMemory)
 	}
 	if c.check.Swap(false) || c.n >= c.nextCheck {
-		c.nextCheck = c.n + midCallMeasure
 		c.sb.measure()
 		if c.sb.mem.current > c.sb.limits.Memory {
 			return c.fail(budget.ErrMemory)
 		}
+		c.nextCheck = c.n + c.measureInterval()
 	}
 	c.limit.Store(min(c.budget, c.nextCheck))
 	if c.check.Load() {

@@ -16,7 +16,7 @@ import (
 // A walk costs time in proportion to the heap, so it is amortised (see
 // memState.afterCall): after any call that ran many instructions or whose
 // Go functions granted many bytes, and every measureEvery calls otherwise;
-// within a long call every midCallMeasure instructions; and whenever the
+// within a long call every measureInterval instructions; and whenever the
 // watchdog sees the process heap grow fast.
 
 // Estimated sizes in Go's heap, bytes (64-bit).

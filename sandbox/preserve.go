@@ -154,45 +154,71 @@ func (s *Sandbox) restore() {
 		s.logf("preserve data %s: %v; starting clean", path, err)
 		return
 	}
-	root, err := decodePreserved(s.L, data)
+	saved, err := decodePreserved(data)
 	if err != nil {
 		s.logf("preserve data %s: %v; starting clean", path, err)
 		return
 	}
-	saved := root.RawGetString(preserveVersionKey)
-	current := s.L.GetGlobal(preserveVersionKey)
-	if current == lua.LNil {
-		current = lua.LNumber(0)
+	g := s.L.G.Global
+	version := func(v lua.LValue) lua.LValue {
+		if v == lua.LNil {
+			return lua.LNumber(0)
+		}
+		return v
 	}
-	if saved == lua.LNil {
-		saved = lua.LNumber(0)
+	had, want := lua.LValue(lua.LNil), version(g.RawGetString(preserveVersionKey))
+	for _, p := range saved[0] {
+		if p.key.v == lua.LString(preserveVersionKey) {
+			had = p.value.v
+		}
 	}
-	if saved != current {
+	if had = version(had); had != want {
 		s.logf("preserve data %s: saved under %s %v, the script has %v; starting clean",
-			path, preserveVersionKey, saved, current)
+			path, preserveVersionKey, had, want)
 		return
 	}
-	g := s.L.G.Global
-	for k, v := root.Next(lua.LNil); k != lua.LNil; k, v = root.Next(k) {
-		cur, curIsTable := g.RawGet(k).(*lua.LTable)
-		saved, savedIsTable := v.(*lua.LTable)
-		if !curIsTable || !savedIsTable {
-			g.RawSet(k, v)
-			continue
+	// A global that the script's top level made a table, and that was
+	// saved as a table, keeps its identity (and whatever functions the
+	// script put in it): the saved entries are filled into it, and every
+	// saved reference to that table refers to it.
+	tables := make([]*lua.LTable, len(saved))
+	tables[0] = g
+	for _, p := range saved[0] {
+		if cur, ok := g.RawGet(p.key.v).(*lua.LTable); ok && p.value.ref > 0 && tables[p.value.ref] == nil {
+			tables[p.value.ref] = cur
 		}
-		// The script's top level made the table (maybe with functions in
-		// it); the saved entries go into it rather than replace it.
-		for sk, sv := saved.Next(lua.LNil); sk != lua.LNil; sk, sv = saved.Next(sk) {
-			cur.RawSet(sk, sv)
+	}
+	for i := range tables {
+		if tables[i] == nil {
+			tables[i] = s.L.NewTable()
+		}
+	}
+	resolve := func(v preservedValue) lua.LValue {
+		if v.ref >= 0 {
+			return tables[v.ref]
+		}
+		return v.v
+	}
+	for i, pairs := range saved {
+		for _, p := range pairs {
+			tables[i].RawSet(resolve(p.key), resolve(p.value))
 		}
 	}
 }
 
-// decodePreserved parses data into new tables and returns table 0. It
-// checks every length and reference against the data, so a corrupt or
-// truncated file is an error, never a panic or an allocation larger than
-// the file.
-func decodePreserved(L *lua.LState, data []byte) (*lua.LTable, error) {
+// preservedValue is a decoded value: v, or the table numbered ref when
+// ref >= 0.
+type preservedValue struct {
+	v   lua.LValue
+	ref int
+}
+
+type preservedPair struct{ key, value preservedValue }
+
+// decodePreserved parses data into the pairs of each table. It checks
+// every length and reference against the data, so a corrupt or truncated
+// file is an error, never a panic or an allocation larger than the file.
+func decodePreserved(data []byte) ([][]preservedPair, error) {
 	if len(data) < len(preserveMagic)+4 || string(data[:len(preserveMagic)]) != preserveMagic {
 		return nil, fmt.Errorf("%w: not a Sandpiper preservation file", errCorrupt)
 	}
@@ -205,37 +231,33 @@ func decodePreserved(L *lua.LState, data []byte) (*lua.LTable, error) {
 	if d.err != nil || n == 0 || n > uint64(len(d.b)) {
 		return nil, fmt.Errorf("%w: bad table count", errCorrupt)
 	}
-	tables := make([]*lua.LTable, n)
+	tables := make([][]preservedPair, n)
 	for i := range tables {
-		tables[i] = L.NewTable()
-	}
-	for _, t := range tables {
-		pairs := d.uvarint()
-		if pairs > uint64(len(d.b)) {
+		count := d.uvarint()
+		if count > uint64(len(d.b))/2 {
 			return nil, fmt.Errorf("%w: bad pair count at byte %d", errCorrupt, d.off)
 		}
-		for ; pairs > 0 && d.err == nil; pairs-- {
-			k := d.value(tables)
-			v := d.value(tables)
+		pairs := make([]preservedPair, 0, count)
+		for ; count > 0 && d.err == nil; count-- {
+			k := d.value(n)
+			v := d.value(n)
 			if d.err != nil {
 				break
 			}
-			if k == lua.LNil || v == lua.LNil {
-				return nil, fmt.Errorf("%w: nil key or value at byte %d", errCorrupt, d.off)
-			}
-			if kn, ok := k.(lua.LNumber); ok && math.IsNaN(float64(kn)) {
+			if kn, ok := k.v.(lua.LNumber); ok && k.ref < 0 && math.IsNaN(float64(kn)) {
 				return nil, fmt.Errorf("%w: NaN key at byte %d", errCorrupt, d.off)
 			}
-			t.RawSet(k, v)
+			pairs = append(pairs, preservedPair{k, v})
 		}
 		if d.err != nil {
 			return nil, d.err
 		}
+		tables[i] = pairs
 	}
 	if len(d.b) != 0 {
 		return nil, fmt.Errorf("%w: %d bytes after the last table", errCorrupt, len(d.b))
 	}
-	return tables[0], nil
+	return tables, nil
 }
 
 type preserveDecoder struct {
@@ -261,43 +283,43 @@ func (d *preserveDecoder) uvarint() uint64 {
 	return v
 }
 
-func (d *preserveDecoder) value(tables []*lua.LTable) lua.LValue {
+func (d *preserveDecoder) value(tables uint64) preservedValue {
+	v := preservedValue{v: lua.LNil, ref: -1}
 	if len(d.b) == 0 {
 		d.fail("missing value")
-		return lua.LNil
+		return v
 	}
 	tag := d.b[0]
 	d.b, d.off = d.b[1:], d.off+1
 	switch tag {
 	case 'f':
-		return lua.LFalse
+		v.v = lua.LFalse
 	case 't':
-		return lua.LTrue
+		v.v = lua.LTrue
 	case 'n':
 		if len(d.b) < 8 {
 			d.fail("truncated number")
-			return lua.LNil
+			return v
 		}
-		v := math.Float64frombits(binary.LittleEndian.Uint64(d.b))
+		v.v = lua.LNumber(math.Float64frombits(binary.LittleEndian.Uint64(d.b)))
 		d.b, d.off = d.b[8:], d.off+8
-		return lua.LNumber(v)
 	case 's':
 		n := d.uvarint()
 		if d.err != nil || n > uint64(len(d.b)) {
 			d.fail("truncated string")
-			return lua.LNil
+			return v
 		}
-		v := lua.LString(d.b[:n])
+		v.v = lua.LString(d.b[:n])
 		d.b, d.off = d.b[n:], d.off+int(n)
-		return v
 	case 'T':
 		n := d.uvarint()
-		if d.err != nil || n >= uint64(len(tables)) {
+		if d.err != nil || n >= tables {
 			d.fail("bad table reference")
-			return lua.LNil
+			return v
 		}
-		return tables[n]
+		v.ref = int(n)
+	default:
+		d.fail(fmt.Sprintf("unknown tag %q", tag))
 	}
-	d.fail(fmt.Sprintf("unknown tag %q", tag))
-	return lua.LNil
+	return v
 }

@@ -219,7 +219,7 @@ func New(cfg Config) (*Sandbox, error) {
 	s.openEnvironment()
 	s.openAPI()
 
-	fn, err := s.L.Load(strings.NewReader(string(src)), "@"+cfg.Script)
+	fn, err := s.L.Load(strings.NewReader(string(src)), cfg.Script)
 	if err != nil {
 		s.L.Close()
 		return nil, fmt.Errorf("sandbox %s: load %s: %w", cfg.Name, cfg.Script, err)

@@ -94,3 +94,13 @@ func TestCounterFilter(t *testing.T) {
 		t.Errorf("no Uuid generated")
 	}
 }
+
+func writeFile(t testing.TB, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -35,7 +35,7 @@ const DefaultMemoryCeiling = 1 << 30
 
 const (
 	watchdogPeriod = 2 * time.Millisecond
-	watchdogGrowth = 32 << 20
+	watchdogGrowth = 8 << 20
 	gcInterval     = 100 * time.Millisecond
 )
 

@@ -1,0 +1,152 @@
+package sandbox
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestLimits runs scripts that break each limit; each must terminate the
+// sandbox with the limit's error, within the limit.
+func TestLimits(t *testing.T) {
+	cases := []struct {
+		name, body, want string
+		limits           Limits
+		// slack is how far past the memory limit the measured heap may
+		// go: a loop adds up to one measurement interval's worth; a
+		// concatenation loop runs so few instructions that the
+		// watchdog's growth trigger stops it, a doubling or two later.
+		slack int64
+	}{
+		{"infinite loop", `while true do end`, "process_message() instruction_limit exceeded", Limits{}, 0},
+		{"loop through pcall", `while true do pcall(function() while true do end end) end`,
+			"process_message() instruction_limit exceeded", Limits{}, 0},
+		{"pcall swallowing the limit", `for i = 1, 1e9 do pcall(function() for j = 1, 1e9 do end end) end`,
+			"process_message() instruction_limit exceeded", Limits{}, 0},
+		{"metamethod loop", `local t = setmetatable({}, {__index = function(t, k) return t[k + 1] end}) return t[1]`,
+			"process_message() ", Limits{}, 0},
+		{"deep recursion", `local function f(n) return 1 + f(n + 1) end f(1)`, "stack overflow", Limits{}, 0},
+		{"table memory bomb", `local t = {} for i = 1, 1e9 do t[i] = {i} end`,
+			"process_message() memory_limit exceeded", Limits{Memory: 1 << 20, Instructions: 1e8}, 0},
+		{"string doubling", `local s = "x" for i = 1, 40 do s = s .. s end`,
+			"process_message() memory_limit exceeded", Limits{Memory: 1 << 20}, 16 * watchdogGrowth},
+		{"global string growth", `big = {} for i = 1, 1e6 do big[#big + 1] = string.rep("y", 1000) .. i end`,
+			"process_message() memory_limit exceeded", Limits{Memory: 1 << 20, Instructions: 1e8}, 0},
+		{"closure bomb", `fs = {} for i = 1, 1e7 do local x = i fs[i] = function() return x end end`,
+			"process_message() memory_limit exceeded", Limits{Memory: 1 << 20, Instructions: 1e8}, 0},
+		{"payload flood", `for i = 1, 1e6 do add_to_payload("0123456789") end`,
+			"process_message() output_limit exceeded", Limits{}, 0},
+		{"payload flood through pcall", `for i = 1, 1e6 do pcall(add_to_payload, "0123456789") end return 0`,
+			"process_message() output_limit exceeded", Limits{}, 0},
+		{"big message", `inject_message({Payload = string.rep("z", 70000)})`,
+			"process_message() output_limit exceeded", Limits{}, 0},
+		{"small output limit", `inject_payload("txt", "", string.rep("z", 101))`,
+			"process_message() output_limit exceeded", Limits{Output: 100}, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, _ := newSandbox(t, "function process_message()\ndo\n"+c.body+"\nend\nreturn 0 end", Config{Limits: c.limits})
+			_, _, err := s.ProcessMessage(testMessage())
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want %q", err, c.want)
+			}
+			limits := c.limits.withDefaults()
+			st := s.Stats()
+			if st.MaxInstructions > limits.Instructions {
+				t.Errorf("MaxInstructions %d > limit %d", st.MaxInstructions, limits.Instructions)
+			}
+			if strings.Contains(c.want, "memory") && st.MaxMemory > 4*limits.Memory+c.slack {
+				t.Errorf("measured %d bytes, far past the limit %d", st.MaxMemory, limits.Memory)
+			}
+			if s.Terminated() == nil {
+				t.Error("not terminated")
+			}
+		})
+	}
+}
+
+// TestInstructionCountExact: a call may use exactly the limit.
+func TestInstructionCountExact(t *testing.T) {
+	s, _ := newSandbox(t, `function process_message() local x = 0 for i = 1, N do x = x + 1 end return 0 end N = 10`,
+		Config{})
+	if _, _, err := s.ProcessMessage(testMessage()); err != nil {
+		t.Fatal(err)
+	}
+	small := s.Stats().MaxInstructions
+	s2, _ := newSandbox(t, `function process_message() local x = 0 for i = 1, N do x = x + 1 end return 0 end N = 20`,
+		Config{})
+	s2.ProcessMessage(testMessage())
+	// Each iteration is two instructions: ADD and FORLOOP.
+	if d := s2.Stats().MaxInstructions - small; d != 20 {
+		t.Fatalf("10 more iterations cost %d instructions, want 20", d)
+	}
+	exact, _ := newSandbox(t, `function process_message() local x = 0 for i = 1, N do x = x + 1 end return 0 end N = 10`,
+		Config{Limits: Limits{Instructions: small}})
+	if _, _, err := exact.ProcessMessage(testMessage()); err != nil {
+		t.Fatalf("limit = use: %v", err)
+	}
+	over, _ := newSandbox(t, `function process_message() local x = 0 for i = 1, N do x = x + 1 end return 0 end N = 10`,
+		Config{Limits: Limits{Instructions: small - 1}})
+	if _, _, err := over.ProcessMessage(testMessage()); err == nil {
+		t.Fatal("limit = use - 1: no error")
+	}
+}
+
+// TestBudget checks the Budget the Go modules charge.
+func TestBudget(t *testing.T) {
+	s, _ := newSandbox(t, `function process_message() return 0 end`, Config{Limits: Limits{Instructions: 100, Memory: 1 << 20}})
+	b := s.Budget()
+	s.ctr.begin()
+	if err := b.Steps(100); err != nil {
+		t.Fatalf("Steps(100) = %v", err)
+	}
+	if err := b.Steps(1); err == nil {
+		t.Fatal("Steps past the limit: no error")
+	}
+	s.ctr.begin()
+	if err := b.Alloc(512 << 10); err != nil {
+		t.Fatalf("Alloc(512K) = %v", err)
+	}
+	if err := b.Alloc(2 << 20); err == nil {
+		t.Fatal("Alloc(2M) past a 1M limit: no error")
+	}
+}
+
+// TestMemoryMeasure checks that retained data is measured and garbage is
+// not.
+func TestMemoryMeasure(t *testing.T) {
+	s, _ := newSandbox(t, `
+		keep = {}
+		function process_message()
+			local garbage = {}
+			for i = 1, 1000 do garbage[i] = string.rep("g", 100) .. i end
+			keep[#keep + 1] = string.rep("k", 10000) .. #keep
+			return 0
+		end`, Config{})
+	s.measure()
+	before := s.mem.current
+	for i := 0; i < 10; i++ {
+		if _, _, err := s.ProcessMessage(testMessage()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.measure()
+	grown := s.mem.current - before
+	if grown < 100_000 || grown > 150_000 {
+		t.Fatalf("10 strings of 10 KB grew the measure by %d bytes", grown)
+	}
+}
+
+// TestCeiling: the watchdog ends a running call when the process heap is
+// above the ceiling, and the sandbox reports memory_limit exceeded.
+func TestCeiling(t *testing.T) {
+	SetMemoryCeiling(1)
+	defer SetMemoryCeiling(0)
+	s, r := newSandbox(t, `function process_message() while true do end end`, Config{Limits: Limits{Instructions: 1e12}})
+	_, _, err := s.ProcessMessage(testMessage())
+	if err == nil || !strings.Contains(err.Error(), "memory_limit exceeded") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(r.log) == 0 || !strings.Contains(r.log[0], "memory ceiling") {
+		t.Errorf("log = %q", r.log)
+	}
+}
