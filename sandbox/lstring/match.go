@@ -64,8 +64,13 @@ func (m *Matcher) Find(p *Pattern, s string, init int) (bool, error) {
 	m.begin(p, s)
 	for i := init; i <= len(s); i++ {
 		if p.first != nil && !p.anchored {
-			i = skipTo(p.first, s, i)
-			if i > len(s) {
+			j := skipTo(p.first, s, i)
+			if p.first.set == nil && !p.first.any {
+				m.steps += (j - i) / plainStepBytes
+			} else {
+				m.steps += j - i
+			}
+			if i = j; i > len(s) {
 				break
 			}
 		}

@@ -1,0 +1,147 @@
+package lstring
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/yuin/gopher-lua/pm"
+
+	"sandpiper/sandbox/budget"
+)
+
+// fuzzSteps is the step budget of one fuzzed match.
+const fuzzSteps = 50000
+
+// oracleSteps bounds the matches gopher-lua's matcher is asked to repeat:
+// it has no budget, and backtracks about as much as this package does.
+const oracleSteps = 5000
+
+// FuzzPattern matches random patterns against random subjects. The matcher
+// must not panic, must stop with the Budget's error when the step budget runs
+// out and stay within it otherwise, must report captures inside the subject,
+// and must agree with gopher-lua's own matcher (package pm) wherever that
+// one accepts the pattern and is not known to be wrong (see gopherLuaWrong).
+func FuzzPattern(f *testing.F) {
+	f.Add(nginxPattern, nginxLine, uint8(0))
+	f.Add("^(%S+) %S+ (%b[]) \"(%u+)", nginxLine, uint8(0))
+	f.Add("%f[%w]%w+%f[%W]", "THE (quick) fox", uint8(3))
+	f.Add("(a*(.)%w(%s*))", "aaab  c", uint8(0))
+	f.Add(".-.-.-.-b", strings.Repeat("a", 200), uint8(0))
+	f.Add("()(%d+)()%2", "x 12 1212", uint8(1))
+	f.Add("[%]-a]+$", "]^_`a", uint8(0))
+	f.Add("^[^%s=]+=?(.-)%s*$", "key = value  ", uint8(0))
+	f.Fuzz(func(t *testing.T, pattern, subject string, init uint8) {
+		if len(pattern) > 64 || len(subject) > 512 {
+			return
+		}
+		start := int(init) % (len(subject) + 1)
+		p := compile(pattern, true)
+		b := &budget.Fixed{StepsLeft: fuzzSteps}
+		m := Matcher{Budget: b}
+		ok, err := m.Find(p, subject, start)
+		if errors.Is(err, budget.ErrInstructions) {
+			if b.StepsLeft >= 0 {
+				t.Fatalf("budget error with %d steps left", b.StepsLeft)
+			}
+			return
+		}
+		if b.StepsLeft < 0 {
+			t.Fatalf("%q on %q: overspent the budget by %d steps without stopping", pattern, subject, -b.StepsLeft)
+		}
+		strict, strictErr := Compile(pattern)
+		if strictErr == nil && err != nil && !errors.Is(err, errTooComplex) {
+			t.Fatalf("%q: Compile accepted it, matching failed with %v", pattern, err)
+		}
+		if err != nil {
+			return
+		}
+		if ok {
+			checkMatch(t, &m, p, subject, start)
+		}
+		used := fuzzSteps - int(b.StepsLeft)
+		if strict == nil || used > oracleSteps || gopherLuaWrong(pattern) {
+			return
+		}
+		mds, perr := pm.Find(pattern, []byte(subject), start, 1)
+		if perr != nil {
+			return
+		}
+		if len(mds) == 0 {
+			if ok {
+				s, e := m.Match()
+				t.Fatalf("%q on %q from %d: matched [%d,%d), gopher-lua found nothing", pattern, subject, start, s, e)
+			}
+			return
+		}
+		md := mds[0]
+		if !ok {
+			t.Fatalf("%q on %q from %d: no match, gopher-lua matched [%d,%d)", pattern, subject, start, md.Capture(0), md.Capture(1))
+		}
+		s, e := m.Match()
+		if s != md.Capture(0) || e != md.Capture(1) {
+			t.Fatalf("%q on %q from %d: matched [%d,%d), gopher-lua [%d,%d)", pattern, subject, start, s, e, md.Capture(0), md.Capture(1))
+		}
+		for i := 0; i < p.ncap; i++ {
+			cs, ce, _ := m.Capture(i)
+			if m.IsPosition(i) {
+				if !md.IsPosCapture(2+2*i) || md.Capture(2+2*i) != cs+1 {
+					t.Fatalf("%q on %q: position capture %d is %d, gopher-lua's slot holds %d", pattern, subject, i, cs+1, md.Capture(2+2*i))
+				}
+				continue
+			}
+			if gs, ge := md.Capture(2+2*i), md.Capture(3+2*i); gs != cs || ge != ce {
+				t.Fatalf("%q on %q: capture %d is [%d,%d), gopher-lua [%d,%d)", pattern, subject, i, cs, ce, gs, ge)
+			}
+		}
+	})
+}
+
+// checkMatch checks that a match and its captures lie inside the subject.
+func checkMatch(t *testing.T, m *Matcher, p *Pattern, subject string, init int) {
+	t.Helper()
+	s, e := m.Match()
+	if s < init || s > e || e > len(subject) || (p.anchored && s != init) {
+		t.Fatalf("%q on %q from %d: match [%d,%d) out of place", p.src, subject, init, s, e)
+	}
+	for i := 0; i < p.ncap; i++ {
+		cs, ce, ok := m.Capture(i)
+		if !ok {
+			continue
+		}
+		if cs < 0 || cs > ce || ce > len(subject) {
+			t.Fatalf("%q on %q: capture %d [%d,%d) out of the subject", p.src, subject, i, cs, ce)
+		}
+	}
+}
+
+// gopherLuaWrong reports patterns on which gopher-lua v1.1.2's matcher is
+// known to differ from C Lua 5.1, so that they are not compared:
+//   - a NUL ends a pattern in C Lua 5.1, not in gopher-lua;
+//   - gopher-lua has no frontier %f[set] (it reads %f as a literal 'f');
+//   - in a set, gopher-lua reads an escape followed by '-' as the start of
+//     a range: "[%]-a]" holds ']' to 'a' there, ']', '-' and 'a' in C Lua.
+func gopherLuaWrong(pattern string) bool {
+	if strings.IndexByte(pattern, 0) >= 0 || strings.Contains(pattern, "%f") {
+		return true
+	}
+	inSet, first := false, false
+	for i := 0; i < len(pattern); i++ {
+		switch c := pattern[i]; {
+		case c == '%' && inSet && i+2 < len(pattern) && pattern[i+2] == '-':
+			return true
+		case c == '%':
+			i++
+		case c == '[' && !inSet:
+			inSet, first = true, true
+			if i+1 < len(pattern) && pattern[i+1] == '^' {
+				i++
+			}
+			continue
+		case c == ']' && inSet && !first:
+			inSet = false
+		}
+		first = false
+	}
+	return false
+}
