@@ -54,23 +54,23 @@ func (c *Cache) Len() int { return len(c.entries) }
 func (c *Cache) Bytes() int { return c.bytes }
 
 // get returns the compiled form of src, compiling and keeping it when it is
-// not in the cache.
-func (c *Cache) get(src string, gmatch bool) *Pattern {
+// not in the cache; compiled reports that it had to.
+func (c *Cache) get(src string, gmatch bool) (p *Pattern, compiled bool) {
 	key := cacheKey{src, gmatch}
 	// Scripts mostly reuse one constant pattern, whose string shares its
 	// bytes with the cached key: comparing it is then one pointer test.
 	if e := c.lru.next; e != &c.lru && e.key == key {
-		return e.p
+		return e.p, false
 	}
 	if e, ok := c.entries[key]; ok {
 		c.unlink(e)
 		c.pushFront(e)
-		return e.p
+		return e.p, false
 	}
-	p := compile(src, !gmatch)
+	p = compile(src, !gmatch)
 	size := patternSize(p)
 	if size > maxCacheBytes/4 {
-		return p
+		return p, true
 	}
 	for len(c.entries) >= c.max || c.bytes+size > maxCacheBytes {
 		old := c.lru.prev
@@ -82,7 +82,7 @@ func (c *Cache) get(src string, gmatch bool) *Pattern {
 	c.entries[key] = e
 	c.bytes += size
 	c.pushFront(e)
-	return p
+	return p, true
 }
 
 func (c *Cache) unlink(e *cacheEntry) {

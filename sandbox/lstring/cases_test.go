@@ -2,6 +2,8 @@ package lstring
 
 import (
 	"bytes"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -262,6 +264,8 @@ var luaCases = []struct{ expr, want string }{
 	{`table.concat({1, 2}, "", 1, 3)`, `error: case:1: invalid value (nil) at index 3 in table for 'concat'`},
 	{`table.concat({1, 2}, {})`, `error: case:1: bad argument #2 to 'concat' (string expected, got table)`},
 	{`table.concat(nil)`, `error: case:1: bad argument #1 to 'concat' (table expected, got nil)`},
+	{`string.gfind == string.gmatch`, `true`},
+	{`("x").find == string.find and ("x").gsub == string.gsub`, `true`},
 	{`table.concat("x")`, `error: case:1: bad argument #1 to 'concat' (table expected, got string)`},
 }
 
@@ -346,4 +350,66 @@ func luaQuote(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// TestRandomAgainstCLua compares string.find, match and gsub on random
+// patterns and subjects with C Lua 5.1, when it is installed: results,
+// captures and errors alike.
+func TestRandomAgainstCLua(t *testing.T) {
+	lua51, err := exec.LookPath("lua5.1")
+	if err != nil {
+		t.Skip("lua5.1 is not installed")
+	}
+	pieces := []string{"a", "b", ".", "%a", "%d", "%s", "%w", "%p", "%A", "[ab]", "[^a]", "[a-c]", "[%a-]", "[]]",
+		"%f[%w]", "%f[%W]", "%b()", "(", ")", "()", "*", "+", "-", "?", "^", "$", "%1", "%2", "%%", "]", "x", "%", "\x00"}
+	subjectBytes := "aab b()1.x]^$\x00"
+	rng := rand.New(rand.NewPCG(1, 2))
+	var exprs []string
+	for range 3000 {
+		var p, s strings.Builder
+		for range 1 + rng.IntN(7) {
+			p.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		for range rng.IntN(12) {
+			s.WriteByte(subjectBytes[rng.IntN(len(subjectBytes))])
+		}
+		init := rng.IntN(16) - 4
+		switch rng.IntN(4) {
+		case 0:
+			exprs = append(exprs, fmt.Sprintf("string.match(%s, %s, %d)", luaQuote(s.String()), luaQuote(p.String()), init))
+		case 1:
+			exprs = append(exprs, fmt.Sprintf("string.gsub(%s, %s, %q)", luaQuote(s.String()), luaQuote(p.String()), "<%0>"))
+		case 2:
+			exprs = append(exprs, fmt.Sprintf("G(%s, %s)", luaQuote(s.String()), luaQuote(p.String())))
+		default:
+			exprs = append(exprs, fmt.Sprintf("string.find(%s, %s, %d)", luaQuote(s.String()), luaQuote(p.String()), init))
+		}
+	}
+	var script bytes.Buffer
+	script.WriteString("dofile('testdata/harness.lua')\n")
+	for _, e := range exprs {
+		script.WriteString("io.write(RUN(" + luaQuote(e) + "), '\\n')\n")
+	}
+	file := filepath.Join(t.TempDir(), "random.lua")
+	if err := os.WriteFile(file, script.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(lua51, file).Output()
+	if err != nil {
+		t.Fatalf("lua5.1 %s: %v", file, err)
+	}
+	want := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if len(want) != len(exprs) {
+		t.Fatalf("lua5.1 printed %d lines for %d cases", len(want), len(exprs))
+	}
+	L := newState(t, budget.Unlimited)
+	failed := 0
+	for i, e := range exprs {
+		if got := runCase(t, L, e); got != want[i] {
+			t.Errorf("%s\n   got: %s\n C Lua: %s", e, got, want[i])
+			if failed++; failed == 20 {
+				t.FailNow()
+			}
+		}
+	}
 }

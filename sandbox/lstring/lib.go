@@ -30,8 +30,8 @@ type lib struct {
 	scratch []byte // string.format's buffer, kept between calls
 }
 
-// Open replaces string.find, match, gmatch, gsub, rep and format and
-// table.concat in L with the versions of this package, which follow C Lua
+// Open replaces string.find, match, gmatch (and its old name gfind), gsub,
+// rep and format and table.concat in L with the versions of this package, which follow C Lua
 // 5.1 and charge b for their work: Steps as patterns are matched, Alloc
 // before results are built. When b refuses, the function raises b's error as
 // a Lua error. Patterns are compiled once and kept in cache; a nil cache
@@ -58,13 +58,17 @@ func Open(L *lua.LState, b budget.Budget, cache *Cache) {
 	for name, fn := range map[string]lua.LGFunction{
 		"find":   x.find,
 		"match":  x.match,
-		"gmatch": x.gmatch,
 		"gsub":   x.gsub,
 		"rep":    x.rep,
 		"format": x.format,
 	} {
 		str.RawSetString(name, L.NewFunction(fn))
 	}
+	// Lua 5.1's string.gfind is gmatch under its old name; gopher-lua has
+	// it too, and it must not lead to the unbounded matcher.
+	gmatch := L.NewFunction(x.gmatch)
+	str.RawSetString("gmatch", gmatch)
+	str.RawSetString("gfind", gmatch)
 	tab, ok := L.GetGlobal(lua.TabLibName).(*lua.LTable)
 	if !ok {
 		tab = L.NewTable()
@@ -76,9 +80,8 @@ func Open(L *lua.LState, b budget.Budget, cache *Cache) {
 // pattern returns the compiled pattern src, charging the compilation when
 // it is not cached.
 func (x *lib) pattern(L *lua.LState, src string, gmatch bool) *Pattern {
-	n := x.cache.Len()
-	p := x.cache.get(src, gmatch)
-	if x.cache.Len() != n || x.cache.lru.next.p != p {
+	p, compiled := x.cache.get(src, gmatch)
+	if compiled {
 		x.steps(L, len(src)+8*len(p.prog))
 	}
 	return p

@@ -192,15 +192,25 @@ func TestCatastropheStopped(t *testing.T) {
 		t.Errorf("stopping took %v", d)
 	}
 
-	L := newState(t, &budget.Fixed{StepsLeft: 1000000, BytesLeft: 1 << 20})
-	if err := L.DoString(`
-		local ok, err = pcall(string.find, string.rep("a", 30000), ".-.-.-.-.-b")
-		result = tostring(ok) .. " " .. err
-	`); err != nil {
-		t.Fatal(err)
-	}
-	if got := L.GetGlobal("result").String(); !strings.HasSuffix(got, "instruction_limit exceeded") || !strings.HasPrefix(got, "false ") {
-		t.Errorf("pcall of the catastrophe: %q", got)
+	for _, call := range []string{
+		`string.find(s, ".-.-.-.-.-b")`,
+		`s:match(".-.-.-.-.-b")`,
+		`string.gmatch(s, ".-.-.-.-.-b")()`,
+		`string.gfind(s, ".-.-.-.-.-b")()`,
+		`s:gsub(".-.-.-.-.-b", "")`,
+		`s:gsub("a", "%0%0")`, // linear, but 30000 times over
+	} {
+		L := newState(t, &budget.Fixed{StepsLeft: 20000, BytesLeft: 1 << 30})
+		if err := L.DoString(`
+			local s = string.rep("a", 30000)
+			local ok, err = pcall(function() return ` + call + ` end)
+			result = tostring(ok) .. " " .. tostring(err)
+		`); err != nil {
+			t.Fatal(err)
+		}
+		if got := L.GetGlobal("result").String(); !strings.HasSuffix(got, "instruction_limit exceeded") || !strings.HasPrefix(got, "false ") {
+			t.Errorf("pcall(%s): %q", call, got)
+		}
 	}
 }
 
@@ -257,11 +267,11 @@ func TestAllocCharged(t *testing.T) {
 
 func TestCache(t *testing.T) {
 	c := NewCache(3)
-	p1 := c.get("a+", false)
-	if c.get("a+", false) != p1 {
+	p1, compiled := c.get("a+", false)
+	if p2, again := c.get("a+", false); !compiled || again || p2 != p1 {
 		t.Error("the same pattern compiled twice")
 	}
-	if c.get("a+", true) == p1 {
+	if p2, _ := c.get("a+", true); p2 == p1 {
 		t.Error("gmatch and find share a program, but read '^' differently")
 	}
 	c.get("b+", false)
@@ -270,7 +280,7 @@ func TestCache(t *testing.T) {
 	if c.Len() != 3 {
 		t.Fatalf("Len = %d, want 3", c.Len())
 	}
-	if c.get("a+", false) != p1 {
+	if p2, _ := c.get("a+", false); p2 != p1 {
 		t.Error("the most recently used pattern was evicted")
 	}
 	if _, ok := c.entries[cacheKey{"a+", true}]; ok {
@@ -284,7 +294,9 @@ func TestCache(t *testing.T) {
 	if big.Bytes() > maxCacheBytes {
 		t.Errorf("cache holds %d bytes, bound %d", big.Bytes(), maxCacheBytes)
 	}
-	if huge := strings.Repeat("[a]", 1000); big.get(huge, false) == nil || big.get(huge, false) == big.get(huge, false) {
+	huge := strings.Repeat("[a]", 1000)
+	big.get(huge, false)
+	if _, compiled := big.get(huge, false); !compiled {
 		t.Error("a pattern over a quarter of the bound was cached")
 	}
 }
