@@ -120,7 +120,9 @@ func checkMatch(t *testing.T, m *Matcher, p *Pattern, subject string, init int) 
 //   - a NUL ends a pattern in C Lua 5.1, not in gopher-lua;
 //   - gopher-lua has no frontier %f[set] (it reads %f as a literal 'f');
 //   - in a set, gopher-lua reads an escape followed by '-' as the start of
-//     a range: "[%]-a]" holds ']' to 'a' there, ']', '-' and 'a' in C Lua.
+//     a range: "[%]-a]" holds ']' to 'a' there, ']', '-' and 'a' in C Lua;
+//   - in a set, gopher-lua does not take '-' as the end of a range: "[0--A]"
+//     holds '0' there, only 'A' in C Lua (the range '0' to '-' is empty).
 func gopherLuaWrong(pattern string) bool {
 	if strings.IndexByte(pattern, 0) >= 0 || strings.Contains(pattern, "%f") {
 		return true
@@ -129,6 +131,8 @@ func gopherLuaWrong(pattern string) bool {
 	for i := 0; i < len(pattern); i++ {
 		switch c := pattern[i]; {
 		case c == '%' && inSet && i+2 < len(pattern) && pattern[i+2] == '-':
+			return true
+		case inSet && !first && c == '-' && i+1 < len(pattern) && pattern[i+1] == '-':
 			return true
 		case c == '%':
 			i++
