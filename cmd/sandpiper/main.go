@@ -24,11 +24,12 @@ type command struct {
 
 var commands = map[string]command{
 	"cat":     {"read Heka streams or JSON lines, filter them with a matcher, print them", runCat},
+	"test":    {"run the tests of Lua filters and decoders (*_test.toml)", runTest},
 	"version": {"print the version", runVersion},
 }
 
 // order lists the commands as usage shows them.
-var order = []string{"cat", "version"}
+var order = []string{"cat", "test", "version"}
 
 func main() {
 	os.Exit(dispatch(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))

@@ -1,0 +1,2 @@
+-- Fails while it loads.
+error("boom at start")
