@@ -121,29 +121,32 @@ func checkMatch(t *testing.T, m *Matcher, p *Pattern, subject string, init int) 
 //   - gopher-lua has no frontier %f[set] (it reads %f as a literal 'f');
 //   - in a set, gopher-lua reads an escape followed by '-' as the start of
 //     a range: "[%]-a]" holds ']' to 'a' there, ']', '-' and 'a' in C Lua;
-//   - in a set, gopher-lua does not take '-' as the end of a range: "[0--A]"
-//     holds '0' there, only 'A' in C Lua (the range '0' to '-' is empty).
+//   - gopher-lua misreads sets with two '-': "[0--A]" holds '0' there,
+//     only 'A' in C Lua (the range '0' to '-' is empty); "[0-0-0]" holds
+//     '0' and '-' in C Lua, nothing there.
 func gopherLuaWrong(pattern string) bool {
 	if strings.IndexByte(pattern, 0) >= 0 || strings.Contains(pattern, "%f") {
 		return true
 	}
-	inSet, first := false, false
+	inSet, first, dashes := false, false, 0
 	for i := 0; i < len(pattern); i++ {
 		switch c := pattern[i]; {
 		case c == '%' && inSet && i+2 < len(pattern) && pattern[i+2] == '-':
 			return true
-		case inSet && !first && c == '-' && i+1 < len(pattern) && pattern[i+1] == '-':
-			return true
 		case c == '%':
 			i++
 		case c == '[' && !inSet:
-			inSet, first = true, true
+			inSet, first, dashes = true, true, 0
 			if i+1 < len(pattern) && pattern[i+1] == '^' {
 				i++
 			}
 			continue
 		case c == ']' && inSet && !first:
 			inSet = false
+		case c == '-' && inSet:
+			if dashes++; dashes == 2 {
+				return true
+			}
 		}
 		first = false
 	}
