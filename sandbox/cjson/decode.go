@@ -59,9 +59,9 @@ type token struct {
 // Charges are gathered and passed to the budget in batches of about these
 // sizes: they bound how far a decode runs past its budget before it stops.
 const (
-	stepBatch  = 256
-	byteBatch  = 4096
-	bytesPerSt = 64 // input bytes per step
+	stepBatch    = 256
+	byteBatch    = 4096
+	bytesPerStep = 64 // input bytes per step
 )
 
 // Estimated cost of what decode creates, in bytes.
@@ -111,26 +111,51 @@ func decode(L *lua.LState, cfg *config, b budget.Budget, null lua.LValue, text s
 		scratch:  &cfg.scratch,
 	}
 	defer d.release()
-	tok := d.next()
-	v, err := d.value(tok)
+	v, err := d.document()
+	// What was read is charged even when it was not JSON, so that a loop of
+	// failing decodes pays for its work; the budget's refusal comes first.
+	if ferr := d.flush(); ferr != nil {
+		return nil, ferr
+	}
 	if err != nil {
-		return nil, err
-	}
-	if tok = d.next(); tok.typ != tEnd {
-		return nil, d.tokenError("the end", tok)
-	}
-	if err := d.flush(); err != nil {
 		return nil, err
 	}
 	return v, nil
 }
 
+// document reads one value and the end of the text.
+func (d *decoder) document() (lua.LValue, error) {
+	v, err := d.value(d.next())
+	if err != nil {
+		return nil, err
+	}
+	if tok := d.next(); tok.typ != tEnd {
+		return nil, d.tokenError("the end", tok)
+	}
+	return v, nil
+}
+
+// Scratch space beyond these sizes is not kept for the next decode: one
+// huge document should not pin its buffers for the sandbox's lifetime.
+const (
+	keptStackMax = 4096
+	keptStrMax   = 64 << 10
+)
+
 // release drops the scratch stack's references to decoded values, which
-// would otherwise live until the next decode overwrote them.
+// would otherwise live until the next decode overwrote them, and the
+// scratch space that grew too big to keep.
 func (d *decoder) release() {
 	st := d.scratch.stack
-	clear(st[:cap(st)])
-	d.scratch.stack = st[:0]
+	if cap(st) > keptStackMax {
+		d.scratch.stack = nil
+	} else {
+		clear(st[:cap(st)])
+		d.scratch.stack = st[:0]
+	}
+	if cap(d.scratch.str) > keptStrMax {
+		d.scratch.str = nil
+	}
 }
 
 // charge records work and memory and passes them to the budget once they
@@ -138,15 +163,15 @@ func (d *decoder) release() {
 func (d *decoder) charge(steps, bytes int) error {
 	d.steps += steps
 	d.bytes += bytes
-	if d.steps >= stepBatch || d.bytes >= byteBatch || d.pos-d.steppedPos >= stepBatch*bytesPerSt {
+	if d.steps >= stepBatch || d.bytes >= byteBatch || d.pos-d.steppedPos >= stepBatch*bytesPerStep {
 		return d.flush()
 	}
 	return nil
 }
 
 func (d *decoder) flush() error {
-	read := (d.pos - d.steppedPos) / bytesPerSt
-	d.steppedPos += read * bytesPerSt
+	read := (d.pos - d.steppedPos) / bytesPerStep
+	d.steppedPos += read * bytesPerStep
 	steps, bytes := d.steps+read, d.bytes
 	d.steps, d.bytes = 0, 0
 	if steps > 0 {
@@ -263,7 +288,8 @@ func (d *decoder) stringToken() token {
 	buf := append(d.scratch.str[:0], data[start+1:j]...)
 	for {
 		if j >= len(data) || data[j] == 0 {
-			d.scratch.str = buf
+			// d.pos moves on so that what was read is charged.
+			d.scratch.str, d.pos = buf, j
 			return errorToken(j, "unexpected end of string")
 		}
 		c := data[j]
@@ -295,13 +321,13 @@ func (d *decoder) stringToken() token {
 		case 'u':
 			var n int
 			if buf, n = appendUnicodeEscape(buf, data[j:]); n == 0 {
-				d.scratch.str = buf
+				d.scratch.str, d.pos = buf, j
 				return errorToken(j, "invalid unicode escape code")
 			}
 			j += n
 			continue
 		default:
-			d.scratch.str = buf
+			d.scratch.str, d.pos = buf, j
 			return errorToken(j, "invalid escape code")
 		}
 		j += 2

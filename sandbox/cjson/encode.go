@@ -56,8 +56,10 @@ func encode(cfg *config, b budget.Budget, null lua.LValue, v lua.LValue) (string
 		e.buf = cfg.encodeBuf[:0]
 	}
 	err := e.value(v, 0)
-	if err == nil {
-		err = e.flush()
+	// The work done is charged even when it ends in an error; the
+	// budget's refusal comes first.
+	if ferr := e.flush(); ferr != nil {
+		err = ferr
 	}
 	if err == nil {
 		err = e.grow(0, 0)
@@ -153,7 +155,7 @@ func (e *encoder) value(v lua.LValue, depth int) error {
 }
 
 func (e *encoder) string(s string) error {
-	if err := e.step(len(s) / bytesPerSt); err != nil {
+	if err := e.step(len(s) / bytesPerStep); err != nil {
 		return err
 	}
 	if err := e.grow(len(s)+2, byteBatch); err != nil {

@@ -46,6 +46,12 @@ func TestLimits(t *testing.T) {
 		{"decode steps", 1000, 1 << 30, bigArray, `return cjson.decode(input)`, instructions},
 		{"decode steps of a long string", 1000, 1 << 30, plainString, `return cjson.decode(input)`, instructions},
 		{"decode steps of long white space", 1000, 1 << 30, "[" + strings.Repeat(" ", mb) + "]", `return cjson.decode(input)`, instructions},
+		{"decode steps of white space before an error", 1000, 1 << 30, strings.Repeat(" ", mb) + "x", `return cjson.decode(input)`, instructions},
+		{"decode steps of a long string before an error", 1000, 1 << 30, `"` + strings.Repeat("x", mb), `return cjson.decode(input)`, instructions},
+		{"failing decodes in a loop", 20000, 1 << 30, strings.Repeat(" ", 64<<10) + "x", `
+			local ok, err
+			for i = 1, 100 do ok, err = pcall(cjson.decode, input) end
+			return err`, `"instruction_limit exceeded"`},
 		{"deep decode stops at max depth", 1 << 30, 1 << 30, strings.Repeat("[", mb), `return cjson.decode(input)`,
 			"error: Found too many nested data structures (1001) at character 1001"},
 		{"within the budget", 100, 1000, `{"a":[1,2,"x"]}`, `return cjson.encode(cjson.decode(input))`, `"{\"a\":[1,2,\"x\"]}"`},
