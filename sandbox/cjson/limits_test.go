@@ -15,7 +15,7 @@ import (
 func TestLimits(t *testing.T) {
 	const mb = 1 << 20
 	bigString := strings.Repeat("a", 10*mb)
-	nulString := strings.Repeat("\x00", 300<<10) // 6 bytes each once escaped
+	nulString := strings.Repeat("\x00", 300<<10)          // 6 bytes each once escaped
 	bigArray := "[" + strings.Repeat("1,", 100000) + "1]" // 4.8 MB once decoded
 	escapedString := `"` + strings.Repeat(`\n`, mb) + `"`
 	plainString := `"` + strings.Repeat("x", mb) + `"`
