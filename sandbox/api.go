@@ -428,6 +428,13 @@ func (s *Sandbox) inject(L *lua.LState, fn string, m *message.Message, payload b
 			copyUnsetHeaders(m, in)
 		}
 		s.fillRequired(m)
+		// Queued messages are memory the script holds until the call
+		// returns: they count against its memory limit.
+		queued := int64(m.Size()) + queuedMessageOverhead
+		s.pendingBytes += queued
+		if err := s.ctr.Alloc(int(queued)); err != nil {
+			L.RaiseError("%s() %v", fn, err)
+		}
 		s.pending = append(s.pending, m)
 		return
 	}
@@ -454,6 +461,10 @@ func (s *Sandbox) fillRequired(m *message.Message) {
 		m.Timestamp = s.now()
 	}
 }
+
+// queuedMessageOverhead is the memory of a queued message beyond its
+// encoded size: the Message and Field structs.
+const queuedMessageOverhead = 256
 
 // copyUnsetHeaders gives m the headers of in that m lacks, as Heka's
 // SandboxDecoder did: Uuid, Timestamp, Type, Hostname, Logger, Severity and

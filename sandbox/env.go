@@ -10,6 +10,8 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"sandpiper/sandbox/lstring"
 )
 
 // BuiltinModules holds the Lua modules shipped inside the binary, found by
@@ -24,7 +26,8 @@ var BuiltinModules fs.FS
 // global of that name (as Heka's lua-cjson did).
 var goModules = map[string]func(*Sandbox) lua.LGFunction{}
 
-// Print rate limit: a burst of printBurst lines, then printRate per second.
+// Print rate limit: a burst of printBurst lines, then printRate per second,
+// refilled between calls, so that one call prints at most printBurst.
 const (
 	printBurst   = 100
 	printRate    = 10
@@ -85,11 +88,16 @@ func (s *Sandbox) openEnvironment() {
 		loaded.RawSetString(name, lua.LNil)
 	}
 	s.openStringLibrary()
+	s.guardLibraries()
 }
 
 // openStringLibrary replaces the string functions whose work grows with
-// their input by bounded ones that charge the sandbox's budget.
-func (s *Sandbox) openStringLibrary() {}
+// their input (find, match, gmatch, gsub, rep, format, table.concat) by
+// bounded ones that charge the sandbox's budget, with patterns compiled
+// once per sandbox.
+func (s *Sandbox) openStringLibrary() {
+	lstring.Open(s.L, &s.ctr, lstring.NewCache(0))
+}
 
 // loadedTable returns the registry's table of loaded modules, where the
 // libraries opened by openEnvironment already are.
@@ -112,9 +120,18 @@ type printLimiter struct {
 
 func (p *printLimiter) init(now time.Time) { p.tokens, p.last = printBurst, now }
 
-func (p *printLimiter) allow(now time.Time) bool {
+// refill adds the tokens earned since the last refill; called between
+// calls, and only reading the clock when the bucket is not full.
+func (p *printLimiter) refill() {
+	if p.tokens >= printBurst {
+		return
+	}
+	now := time.Now()
 	p.tokens = min(printBurst, p.tokens+now.Sub(p.last).Seconds()*printRate)
 	p.last = now
+}
+
+func (p *printLimiter) allow() bool {
 	if p.tokens < 1 {
 		p.dropped++
 		return false
@@ -141,14 +158,14 @@ func (s *Sandbox) luaPrint(L *lua.LState) int {
 	if err := s.ctr.Steps(b.Len()); err != nil {
 		L.RaiseError("print() %v", err)
 	}
-	if !s.printer.allow(time.Now()) {
+	if !s.printer.allow() {
 		return 0
 	}
+	line := b.String()
 	if d := s.printer.dropped; d > 0 {
 		s.printer.dropped = 0
-		s.cfg.Log(fmt.Sprintf("print: %d lines dropped by the rate limit", d))
+		line = fmt.Sprintf("(%d earlier lines dropped by the print rate limit) %s", d, line)
 	}
-	line := b.String()
 	if len(line) > printMaxLine {
 		line = line[:printMaxLine] + "..."
 	}

@@ -17,6 +17,9 @@ var errOutput = errors.New("output_limit exceeded")
 // memory limit: the interval is the headroom left under the limit divided
 // by midCallGrowth (the bytes one instruction is assumed to add at most,
 // a new table with its slot), within [midCallMin, midCallMax].
+// timeSampleEvery is how often a call is timed: one in so many.
+const timeSampleEvery = 16
+
 const (
 	midCallGrowth = 64
 	midCallMin    = 1 << 10
@@ -36,24 +39,43 @@ func (c *counter) measureInterval() int64 {
 // instructions exactly. It is also the budget.Budget of the Go functions
 // offered to Lua.
 //
-// The fast path is one increment and one compare: Done returns a nil
-// channel (never ready) while n is at most limit. limit is the nearest
-// point where something must be looked at: the instruction limit, the next
-// mid-call memory measurement, or 0 when the call must end (fatal set) or
-// the watchdog asked for a measurement (check set). limit and check are
-// atomic because the watchdog goroutine writes them.
+// The fast path is an increment, a compare and an atomic load (a plain
+// load on amd64 and arm64): Done returns a nil channel (never ready) while
+// n is at most limit and no flag is up. limit is the nearest point where
+// something must be looked at: the instruction limit or the next mid-call
+// memory measurement, 0 once the call must end (fatal set). flag is the
+// watchdog's way in: it sets check or killed, then flag.
 type counter struct {
 	sb     *Sandbox
 	n      int64 // instructions (and Steps) charged to the running call
 	budget int64 // the instruction limit
-	limit  atomic.Int64
-	check  atomic.Bool
+	limit  int64
+	flag   atomic.Bool // check or killed is set
+	check  atomic.Bool // the watchdog asks for a heap measurement
 	killed atomic.Bool // the watchdog ended the call for the process ceiling
-	fatal  error       // ErrInstructions, ErrMemory or errOutput once the call must end
-	closed chan struct{}
-	start  time.Time
+	// call is the number of the call in progress (calls+1), 0 between
+	// calls; the watchdog looks only at running calls, and tells a long
+	// call from a new one by its number.
+	call atomic.Int64
+	// The watchdog's own view of the call, under watchdog.mu: the call
+	// number it last saw and when it first saw it.
+	seenCall  int64
+	seenSince time.Time
+	fatal     error // ErrInstructions, ErrMemory or errOutput once the call must end
+	closed    chan struct{}
+	start     time.Time
+	calls     int64 // calls begun, for the sampling of durations
 	// allocated is what Alloc granted since the last heap measurement.
 	allocated int64
+	// inflight is what Alloc granted since the last VM instruction: the
+	// buffer of the Go function running now (a growing gsub result), which
+	// no measurement can see until the function returns it to Lua.
+	inflight int64
+	allocAt  int64 // the VM instruction count when inflight began
+	goSteps  int64 // steps charged by Go functions in this call
+	// slowCall is set by the watchdog when the call has run longer than
+	// CallTimeLimit(); the slow path then ends it as out of instructions.
+	slowCall  atomic.Bool
 	nextCheck int64
 }
 
@@ -68,16 +90,32 @@ func (c *counter) init(sb *Sandbox) {
 }
 
 func (c *counter) begin() {
-	c.n = 0
+	c.n, c.goSteps, c.inflight, c.allocAt = 0, 0, 0, 0
 	c.fatal = nil
-	c.check.Store(false)
-	c.killed.Store(false)
+	if c.flag.Load() {
+		c.flag.Store(false)
+		c.check.Store(false)
+		c.killed.Store(false)
+		c.slowCall.Store(false)
+	}
 	c.nextCheck = c.measureInterval()
-	c.limit.Store(min(c.budget, c.nextCheck))
-	c.start = time.Now()
+	c.limit = min(c.budget, c.nextCheck)
+	c.call.Store(c.calls + 1)
+	if c.calls%timeSampleEvery == 0 {
+		c.start = time.Now()
+	}
 }
 
-func (c *counter) end() time.Duration { return time.Since(c.start) }
+// end returns the call's duration and whether it was timed.
+func (c *counter) end() (time.Duration, bool) {
+	c.call.Store(0)
+	timed := c.calls%timeSampleEvery == 0
+	c.calls++
+	if !timed {
+		return 0, false
+	}
+	return time.Since(c.start), true
+}
 
 // used returns the instructions the call used, capped at the limit (a
 // call stopped by the limit used exactly the limit and one more).
@@ -86,7 +124,7 @@ func (c *counter) used() int64 { return min(c.n, c.budget) }
 // Done implements context.Context for gopher-lua's VM loop.
 func (c *counter) Done() <-chan struct{} {
 	c.n++
-	if c.n <= c.limit.Load() {
+	if c.n <= c.limit && !c.flag.Load() {
 		return nil
 	}
 	return c.slow()
@@ -98,7 +136,12 @@ func (c *counter) slow() <-chan struct{} {
 	if c.fatal != nil {
 		return c.closed
 	}
+	c.flag.Store(false)
 	if c.n > c.budget {
+		return c.fail(budget.ErrInstructions)
+	}
+	if c.slowCall.Swap(false) {
+		c.sb.logf("call ran for more than %v: its instructions did far more work than they count for", CallTimeLimit())
 		return c.fail(budget.ErrInstructions)
 	}
 	if c.killed.Swap(false) {
@@ -112,10 +155,7 @@ func (c *counter) slow() <-chan struct{} {
 		}
 		c.nextCheck = c.n + c.measureInterval()
 	}
-	c.limit.Store(min(c.budget, c.nextCheck))
-	if c.check.Load() {
-		c.limit.Store(0)
-	}
+	c.limit = min(c.budget, c.nextCheck)
 	return nil
 }
 
@@ -125,7 +165,7 @@ func (c *counter) fail(err error) <-chan struct{} {
 	if c.fatal == nil {
 		c.fatal = err
 	}
-	c.limit.Store(0)
+	c.limit = 0
 	return c.closed
 }
 
@@ -133,7 +173,7 @@ func (c *counter) fail(err error) <-chan struct{} {
 // instruction. Called by the watchdog goroutine.
 func (c *counter) requestCheck() {
 	c.check.Store(true)
-	c.limit.Store(0)
+	c.flag.Store(true)
 }
 
 // Err implements context.Context: the text gopher-lua raises as the Lua
@@ -156,6 +196,7 @@ func (c *counter) Value(any) any { return nil }
 // count as n instructions of the running call.
 func (c *counter) Steps(n int) error {
 	c.n += int64(n)
+	c.goSteps += int64(n)
 	if c.n > c.budget {
 		c.fail(budget.ErrInstructions)
 		return budget.ErrInstructions
@@ -168,18 +209,29 @@ func (c *counter) Steps(n int) error {
 // limit, the heap is measured again (garbage does not count) before
 // refusing.
 func (c *counter) Alloc(n int) error {
+	if vm := c.n - c.goSteps; vm != c.allocAt {
+		c.allocAt, c.inflight = vm, 0
+	}
+	c.inflight += int64(n)
 	c.allocated += int64(n)
 	limit := c.sb.limits.Memory
 	if c.sb.mem.current+c.allocated <= limit {
 		return nil
 	}
 	c.sb.measure()
-	c.allocated = int64(n)
-	if c.sb.mem.current+int64(n) > limit {
+	c.allocated = c.inflight
+	if c.sb.mem.current+c.inflight > limit {
 		c.fail(budget.ErrMemory)
 		return budget.ErrMemory
 	}
 	return nil
+}
+
+// endSlowCall asks the running call to end as out of instructions. Called
+// by the watchdog goroutine.
+func (c *counter) endSlowCall() {
+	c.slowCall.Store(true)
+	c.flag.Store(true)
 }
 
 // Budget returns the budget the sandbox's Go-side Lua modules charge: the

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestLimits runs scripts that break each limit; each must terminate the
@@ -18,10 +19,11 @@ func TestLimits(t *testing.T) {
 		slack int64
 	}{
 		{"infinite loop", `while true do end`, "process_message() instruction_limit exceeded", Limits{}, 0},
+		{"infinite loop, small limit", `while true do end`, "process_message() instruction_limit exceeded", Limits{Instructions: 100}, 0},
 		{"loop through pcall", `while true do pcall(function() while true do end end) end`,
-			"process_message() instruction_limit exceeded", Limits{}, 0},
+			"process_message() instruction_limit exceeded", Limits{Instructions: 1e5}, 0},
 		{"pcall swallowing the limit", `for i = 1, 1e9 do pcall(function() for j = 1, 1e9 do end end) end`,
-			"process_message() instruction_limit exceeded", Limits{}, 0},
+			"process_message() instruction_limit exceeded", Limits{Instructions: 1e5}, 0},
 		{"metamethod loop", `local t = setmetatable({}, {__index = function(t, k) return t[k + 1] end}) return t[1]`,
 			"process_message() ", Limits{}, 0},
 		{"deep recursion", `local function f(n) return 1 + f(n + 1) end f(1)`, "stack overflow", Limits{}, 0},
@@ -33,6 +35,25 @@ func TestLimits(t *testing.T) {
 			"process_message() memory_limit exceeded", Limits{Memory: 1 << 20, Instructions: 1e8}, 0},
 		{"closure bomb", `fs = {} for i = 1, 1e7 do local x = i fs[i] = function() return x end end`,
 			"process_message() memory_limit exceeded", Limits{Memory: 1 << 20, Instructions: 1e8}, 0},
+		{"pcall recursion", `local function f() pcall(f) pcall(f) end f()`,
+			"process_message() instruction_limit exceeded", Limits{Instructions: 1e5}, 0},
+		{"tail calls", `local function f(n) return f(n + 1) end return f(1)`,
+			"process_message() instruction_limit exceeded", Limits{Instructions: 1e5}, 0},
+		{"table.insert at the front", `local t = {} for i = 1, 20000 do t[i] = i end
+			for i = 1, 1e9 do table.insert(t, 1, i) table.remove(t) end`,
+			"process_message() instruction_limit exceeded", Limits{Instructions: 1e5}, 0},
+		{"string.upper of a big string", `local s = string.rep("a", 1e6) for i = 1, 1e9 do s:upper() end`,
+			"process_message() instruction_limit exceeded", Limits{Instructions: 1e5}, 0},
+		{"concatenation garbage", `local s = string.rep("a", 1e6) for i = 1, 1e9 do local t = s .. "b" end`,
+			"process_message() instruction_limit exceeded", Limits{}, 0},
+		{"string.byte of a whole string", `return select("#", string.rep("a", 1e5):byte(1, -1))`,
+			"string.byte() string slice too long", Limits{}, 0},
+		{"unpack of a big table", `local t = {} for i = 1, 1e5 do t[i] = i end return unpack(t)`,
+			"unpack() too many results to unpack", Limits{}, 0},
+		{"gsub doubling", `local s = "ab" for i = 1, 40 do s = s:gsub(".", "%0%0") end`,
+			"process_message() memory_limit exceeded", Limits{Memory: 1 << 20, Instructions: 1e9}, 0},
+		{"string.rep huge", `local s = string.rep("x", 1e9)`,
+			"process_message() memory_limit exceeded", Limits{}, 0},
 		{"payload flood", `for i = 1, 1e6 do add_to_payload("0123456789") end`,
 			"process_message() output_limit exceeded", Limits{}, 0},
 		{"payload flood through pcall", `for i = 1, 1e6 do pcall(add_to_payload, "0123456789") end return 0`,
@@ -42,8 +63,15 @@ func TestLimits(t *testing.T) {
 		{"small output limit", `inject_payload("txt", "", string.rep("z", 101))`,
 			"process_message() output_limit exceeded", Limits{Output: 100}, 0},
 	}
+	// Each case must meet its own limit, not the watchdog's time limit,
+	// except the concatenation loop, which only the time limit stops.
+	defer SetCallTimeLimit(0)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			SetCallTimeLimit(time.Minute)
+			if c.name == "concatenation garbage" {
+				SetCallTimeLimit(200 * time.Millisecond)
+			}
 			s, _ := newSandbox(t, "function process_message()\ndo\n"+c.body+"\nend\nreturn 0 end", Config{Limits: c.limits})
 			_, _, err := s.ProcessMessage(testMessage())
 			if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -148,5 +176,20 @@ func TestCeiling(t *testing.T) {
 	}
 	if len(r.log) == 0 || !strings.Contains(r.log[0], "memory ceiling") {
 		t.Errorf("log = %q", r.log)
+	}
+}
+
+// TestDecoderQueueFlood: a decoder's inject quota is unlimited, but what it
+// queues counts against its memory, and nothing of a failed call is
+// delivered.
+func TestDecoderQueueFlood(t *testing.T) {
+	s, r := newSandbox(t, `function process_message() for i = 1, 1e9 do inject_message({Payload = "x"}) end return 0 end`,
+		Config{Kind: Decoder, Limits: Limits{Memory: 1 << 20}})
+	_, _, err := s.ProcessMessage(testMessage())
+	if err == nil || err.Error() != "process_message() memory_limit exceeded" {
+		t.Fatalf("err = %v", err)
+	}
+	if len(r.injected) != 0 {
+		t.Errorf("%d messages delivered", len(r.injected))
 	}
 }

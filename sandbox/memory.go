@@ -33,8 +33,8 @@ const (
 
 // The amortisation of measurements after calls.
 const (
-	measureEvery        = 256     // calls
-	measureInstructions = 200_000 // instructions run since the last measurement
+	measureEvery        = 1024    // calls
+	measureInstructions = 500_000 // instructions run since the last measurement
 )
 
 type memState struct {
@@ -74,7 +74,8 @@ func (s *Sandbox) measure() {
 	if s.modules.stringMeta != nil {
 		push(s.modules.stringMeta)
 	}
-	for level := 0; ; level++ {
+	depth := stackDepth(L)
+	for level := 0; level < depth; level++ {
 		dbg, ok := L.GetStack(level)
 		if !ok {
 			break
@@ -96,7 +97,7 @@ func (s *Sandbox) measure() {
 		total += m.size(v, push)
 	}
 	clear(m.seen)
-	m.current = total
+	m.current = total + s.pendingBytes + int64(cap(s.payload))
 }
 
 // size returns the bytes v holds itself, pushing the values it refers to;

@@ -27,6 +27,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -140,9 +141,12 @@ type Sandbox struct {
 	fieldIter  int              // read_next_field's position in current.Fields
 	injectLeft int              // inject quota left, <0 unlimited
 	pending    []*message.Message
-	payload    []byte // add_to_payload's buffer
-	callName   string // "process_message()" or "timer_event()"
-	callOutput int64  // largest output of this call
+	// pendingBytes is the memory of pending, counted in the Lua heap's
+	// measure while the call runs.
+	pendingBytes int64
+	payload      []byte // add_to_payload's buffer
+	callName     string // "process_message()" or "timer_event()"
+	callOutput   int64  // largest output of this call
 
 	mem     memState
 	printer printLimiter
@@ -152,29 +156,34 @@ type Sandbox struct {
 
 	statsMu    sync.Mutex
 	stats      Stats
-	terminated error
+	terminated atomic.Pointer[error]
 }
 
 // Stats are a sandbox's statistics since New, named after Heka's report
 // fields.
 type Stats struct {
-	Calls           int64         // process_message and timer_event calls
-	Errors          int64         // calls that returned a status < 0 or terminated the sandbox
-	Injected        int64         // messages delivered to Inject
-	Memory          int64         // retained Lua heap at the last measurement, bytes
-	MaxMemory       int64         // largest measured Lua heap, bytes
-	MaxInstructions int64         // most instructions used by one call
-	MaxOutput       int64         // largest injected message or payload, bytes
-	TotalTime       time.Duration // time spent in calls; TotalTime/Calls is the mean
-	MaxTime         time.Duration // longest call
+	Calls           int64 // process_message and timer_event calls
+	Errors          int64 // calls that returned a status < 0 or terminated the sandbox
+	Injected        int64 // messages delivered to Inject
+	Memory          int64 // retained Lua heap at the last measurement, bytes
+	MaxMemory       int64 // largest measured Lua heap, bytes
+	MaxInstructions int64 // most instructions used by one call
+	MaxOutput       int64 // largest injected message or payload, bytes
+	// Call durations are sampled, as Heka sampled them, because reading
+	// the clock twice costs a tenth of a short call: one call in
+	// timeSampleEvery is timed, and so is the first.
+	TimedCalls int64         // calls timed
+	TimedTotal time.Duration // their total duration
+	MaxTime    time.Duration // the longest timed call
 }
 
-// MeanTime returns the mean duration of a call, 0 before the first.
+// MeanTime returns the mean duration of the timed calls, 0 before the
+// first.
 func (st Stats) MeanTime() time.Duration {
-	if st.Calls == 0 {
+	if st.TimedCalls == 0 {
 		return 0
 	}
-	return st.TotalTime / time.Duration(st.Calls)
+	return st.TimedTotal / time.Duration(st.TimedCalls)
 }
 
 func (st *Stats) add(o Stats) {
@@ -185,16 +194,18 @@ func (st *Stats) add(o Stats) {
 	st.MaxMemory += o.MaxMemory
 	st.MaxInstructions = max(st.MaxInstructions, o.MaxInstructions)
 	st.MaxOutput = max(st.MaxOutput, o.MaxOutput)
-	st.TotalTime += o.TotalTime
+	st.TimedCalls += o.TimedCalls
+	st.TimedTotal += o.TimedTotal
 	st.MaxTime = max(st.MaxTime, o.MaxTime)
 }
 
 // The Lua call stack and data stack bounds: deep recursion fails with
 // "stack overflow" well before either costs much memory.
 const (
-	callStackSize   = 200
-	registrySize    = 1024
-	registryMaxSize = 64 * 1024
+	callStackSize    = 200
+	registrySize     = 1024
+	registryMaxSize  = 64 * 1024
+	registryGrowStep = 1024
 )
 
 // New loads cfg.Script, runs its top level within the limits, checks that
@@ -211,6 +222,7 @@ func New(cfg Config) (*Sandbox, error) {
 		CallStackSize:       callStackSize,
 		RegistrySize:        registrySize,
 		RegistryMaxSize:     registryMaxSize,
+		RegistryGrowStep:    registryGrowStep,
 		MinimizeStackMemory: true,
 	})
 	s.ctr.init(s)
@@ -224,7 +236,7 @@ func New(cfg Config) (*Sandbox, error) {
 		s.L.Close()
 		return nil, fmt.Errorf("sandbox %s: load %s: %w", cfg.Name, cfg.Script, err)
 	}
-	watchdogAdd()
+	watchdogAdd(&s.ctr)
 	s.callName = initCall
 	s.beginCall(-1)
 	s.L.Push(fn)
@@ -294,7 +306,9 @@ func (s *Sandbox) ProcessMessage(m *message.Message) (status int, errMsg string,
 	if err == nil && status == 0 && len(s.pending) > 0 {
 		err = s.flushPending()
 	}
+	clear(s.pending)
 	s.pending = s.pending[:0]
+	s.pendingBytes = 0
 	if err != nil || status < 0 {
 		s.countError()
 	}
@@ -385,17 +399,16 @@ func (s *Sandbox) injectQuota(configured, filterDefault int) int {
 // beginCall resets the per-call state before a Lua call.
 func (s *Sandbox) beginCall(injectQuota int) {
 	s.injectLeft = injectQuota
+	s.printer.refill()
 	s.payload = s.payload[:0]
 	s.callOutput = 0
 	s.ctr.begin()
-	watchdogEnter(&s.ctr)
 }
 
 // endCall turns the outcome of a Lua call into the sandbox's error,
 // terminating it when the call failed, and updates the statistics.
 func (s *Sandbox) endCall(perr error) error {
-	watchdogLeave(&s.ctr)
-	elapsed := s.ctr.end()
+	elapsed, timed := s.ctr.end()
 	used := s.ctr.used()
 	var err error
 	switch {
@@ -414,8 +427,11 @@ func (s *Sandbox) endCall(perr error) error {
 	st := &s.stats
 	if s.callName != initCall {
 		st.Calls++
-		st.TotalTime += elapsed
-		st.MaxTime = max(st.MaxTime, elapsed)
+		if timed {
+			st.TimedCalls++
+			st.TimedTotal += elapsed
+			st.MaxTime = max(st.MaxTime, elapsed)
+		}
 	}
 	st.MaxInstructions = max(st.MaxInstructions, used)
 	st.MaxOutput = max(st.MaxOutput, s.callOutput)
@@ -445,19 +461,16 @@ func (s *Sandbox) countError() {
 }
 
 func (s *Sandbox) terminate(err error) {
-	s.statsMu.Lock()
-	if s.terminated == nil {
-		s.terminated = err
-	}
-	s.statsMu.Unlock()
+	s.terminated.CompareAndSwap(nil, &err)
 }
 
 // Terminated returns the error that terminated the sandbox, nil while it is
 // alive. Safe for concurrent use.
 func (s *Sandbox) Terminated() error {
-	s.statsMu.Lock()
-	defer s.statsMu.Unlock()
-	return s.terminated
+	if p := s.terminated.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // Stats returns the sandbox's statistics. Safe for concurrent use.
@@ -488,7 +501,7 @@ func (s *Sandbox) close() {
 	if s.L != nil {
 		s.L.Close()
 		s.L = nil
-		watchdogRemove()
+		watchdogRemove(&s.ctr)
 	}
 }
 

@@ -17,10 +17,15 @@ import (
 // the process's heap from runtime/metrics every watchdogPeriod and, while
 // any sandbox call is running:
 //
-//   - when the heap grew by more than watchdogGrowth since the last look,
-//     or stands above the ceiling, it asks every running call to measure
-//     its Lua heap before its next instruction; a call over its own limit
-//     then ends with "memory_limit exceeded";
+//   - when the process heap grew by more than watchdogGrowth since the
+//     last look, or the heap stands above the ceiling, it asks every running
+//     call to measure its Lua heap before its next instruction; a call
+//     over its own limit then ends with "memory_limit exceeded";
+//   - a call it sees running for longer than CallTimeLimit() is ended with
+//     "instruction_limit exceeded": its instructions did far more work
+//     than they count for, as when each concatenates a megabyte string
+//     (s .. "x" on a long s, in a loop), work the instruction count
+//     cannot see and the memory limit does not stop, all of it garbage;
 //   - when the heap stays above the ceiling after a garbage collection, it
 //     ends every running call with "memory_limit exceeded", and the
 //     sandbox's log says the process ceiling was the cause.
@@ -29,13 +34,34 @@ import (
 // memory limit (GOMEMLIMIT or debug.SetMemoryLimit) when one is set, else
 // DefaultMemoryCeiling.
 
+// DefaultCallTimeLimit is the wall-clock time a call may run unless
+// SetCallTimeLimit says otherwise: about a hundred times what a full
+// instruction budget of the default size takes, so that it stops only
+// calls whose instructions each do a great deal of uncounted work.
+const DefaultCallTimeLimit = 3 * time.Second
+
+var callTimeLimit atomic.Int64
+
+// SetCallTimeLimit sets the wall-clock time a call may run before the
+// watchdog ends it as out of instructions; d <= 0 restores
+// DefaultCallTimeLimit. The watchdog looks every 2 ms.
+func SetCallTimeLimit(d time.Duration) { callTimeLimit.Store(int64(d)) }
+
+// CallTimeLimit returns the call time limit in force.
+func CallTimeLimit() time.Duration {
+	if d := callTimeLimit.Load(); d > 0 {
+		return time.Duration(d)
+	}
+	return DefaultCallTimeLimit
+}
+
 // DefaultMemoryCeiling is the process heap ceiling when neither
 // SetMemoryCeiling nor a Go memory limit sets one.
 const DefaultMemoryCeiling = 1 << 30
 
 const (
 	watchdogPeriod = 2 * time.Millisecond
-	watchdogGrowth = 8 << 20
+	watchdogGrowth = 4 << 20
 	gcInterval     = 100 * time.Millisecond
 )
 
@@ -56,52 +82,53 @@ func MemoryCeiling() int64 {
 	return DefaultMemoryCeiling
 }
 
-// watchdog is the registry of running calls. Its goroutine runs while any
-// sandbox exists (live > 0): watchdogAdd starts it with the first sandbox,
-// and it returns by itself once the last one is closed.
+// watchdog is the registry of live sandboxes' counters; a counter's
+// call number says whether a call is in progress, so that entering and
+// leaving a call costs an atomic store rather than a lock. Its goroutine
+// runs while any sandbox exists: watchdogAdd starts it with the first
+// sandbox, and it returns by itself once the last one is removed.
 var watchdog struct {
-	mu      sync.Mutex
-	live    int
-	running bool // the goroutine is running
-	calls   map[*counter]struct{}
-	kills   atomic.Int64 // calls ended by the ceiling, for tests and reports
+	mu       sync.Mutex
+	counters map[*counter]struct{}
+	running  bool         // the goroutine is running
+	kills    atomic.Int64 // calls ended by the ceiling, for tests and reports
 }
 
-func watchdogAdd() {
+func watchdogAdd(c *counter) {
 	watchdog.mu.Lock()
 	defer watchdog.mu.Unlock()
-	watchdog.live++
-	if watchdog.calls == nil {
-		watchdog.calls = make(map[*counter]struct{})
+	if watchdog.counters == nil {
+		watchdog.counters = make(map[*counter]struct{})
 	}
+	watchdog.counters[c] = struct{}{}
 	if !watchdog.running {
 		watchdog.running = true
 		go watchdogLoop()
 	}
 }
 
-func watchdogRemove() {
+func watchdogRemove(c *counter) {
 	watchdog.mu.Lock()
-	watchdog.live--
+	delete(watchdog.counters, c)
 	watchdog.mu.Unlock()
 }
 
-func watchdogEnter(c *counter) {
-	watchdog.mu.Lock()
-	watchdog.calls[c] = struct{}{}
-	watchdog.mu.Unlock()
-}
-
-func watchdogLeave(c *counter) {
-	watchdog.mu.Lock()
-	delete(watchdog.calls, c)
-	watchdog.mu.Unlock()
+// forRunning calls f for the counter of every call in progress.
+func forRunning(f func(c *counter)) {
+	for c := range watchdog.counters {
+		if c.call.Load() != 0 {
+			f(c)
+		}
+	}
 }
 
 // CeilingKills returns how many calls the process ceiling has ended.
 func CeilingKills() int64 { return watchdog.kills.Load() }
 
 func watchdogLoop() {
+	// The heap's growth between two looks stands for the allocation in
+	// between: the runtime's cumulative allocation count is only brought up
+	// to date at collections, too late to tell a tick from the next.
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	read := func() int64 {
 		metrics.Read(sample)
@@ -113,20 +140,26 @@ func watchdogLoop() {
 	defer t.Stop()
 	for range t.C {
 		heap := read()
-		grew := heap-last > watchdogGrowth
+		grew := heap - last
 		last = heap
 		over := heap > MemoryCeiling()
 		watchdog.mu.Lock()
-		if watchdog.live <= 0 {
+		if len(watchdog.counters) == 0 {
 			watchdog.running = false
 			watchdog.mu.Unlock()
 			return
 		}
-		if grew || over {
-			for c := range watchdog.calls {
-				c.requestCheck()
-			}
+		if grew > watchdogGrowth || over {
+			forRunning((*counter).requestCheck)
 		}
+		now := time.Now()
+		forRunning(func(c *counter) {
+			if call := c.call.Load(); call != c.seenCall {
+				c.seenCall, c.seenSince = call, now
+			} else if now.Sub(c.seenSince) > CallTimeLimit() {
+				c.endSlowCall()
+			}
+		})
 		watchdog.mu.Unlock()
 		if !over || time.Since(lastGC) < gcInterval {
 			continue
@@ -138,9 +171,7 @@ func watchdogLoop() {
 			continue
 		}
 		watchdog.mu.Lock()
-		for c := range watchdog.calls {
-			c.kill()
-		}
+		forRunning((*counter).kill)
 		watchdog.mu.Unlock()
 		last = read()
 	}
@@ -148,9 +179,10 @@ func watchdogLoop() {
 
 // kill ends the running call for the process ceiling. Only the flags the
 // call's goroutine reads atomically are touched here; the call itself sets
-// fatal when it sees them.
+// fatal when it sees them, and begin clears them, so a kill that arrives
+// as the call returns does not reach the next one.
 func (c *counter) kill() {
 	c.killed.Store(true)
-	c.requestCheck()
+	c.flag.Store(true)
 	watchdog.kills.Add(1)
 }

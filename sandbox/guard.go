@@ -1,0 +1,169 @@
+package sandbox
+
+import (
+	"errors"
+	"math/bits"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// gopher-lua's library functions run outside the instruction count. Those
+// whose work or results grow with their arguments are wrapped here so that
+// they charge the budget first, and those that push one value per element
+// refuse, as C Lua 5.1 does, more results than a stack can take. The
+// string functions with patterns, rep, format and table.concat are
+// lstring's.
+
+// maxResults is the most values string.byte and unpack may return, C Lua
+// 5.1's LUAI_MAXCSTACK.
+const maxResults = 8000
+
+// bytesPerStep is how many bytes of a plain byte loop (upper, reverse)
+// cost one step; elementsPerStep how many table slots a shift moves per
+// step.
+const (
+	bytesPerStep    = 32
+	elementsPerStep = 16
+)
+
+// tracebackStepsPerFrame is what a caught error costs per active stack
+// frame: gopher-lua's pcall formats a traceback of the whole stack for
+// every error it catches, work that no instruction counts. Without the
+// charge, a script recursing to the stack limit through pcall makes
+// millions of tracebacks within its instruction limit.
+const tracebackStepsPerFrame = 32
+
+// guardLibraries wraps the library functions that need a charge or a
+// bound.
+func (s *Sandbox) guardLibraries() {
+	L := s.L
+	g := L.G.Global
+	str := g.RawGetString("string").(*lua.LTable)
+	tab := g.RawGetString("table").(*lua.LTable)
+	wrap := func(t *lua.LTable, name string, guard func(L *lua.LState, orig lua.LGFunction) int) {
+		orig := t.RawGetString(name).(*lua.LFunction).GFunction
+		t.RawSetString(name, L.NewFunction(func(L *lua.LState) int { return guard(L, orig) }))
+	}
+	copying := func(name string) func(L *lua.LState, orig lua.LGFunction) int {
+		return func(L *lua.LState, orig lua.LGFunction) int {
+			n := len(L.CheckString(1))
+			s.charge(L, name, n/bytesPerStep+1, n)
+			return orig(L)
+		}
+	}
+	for _, name := range []string{"upper", "lower", "reverse"} {
+		wrap(str, name, copying("string."+name))
+	}
+	wrap(str, "byte", func(L *lua.LState, orig lua.LGFunction) int {
+		l := len(L.CheckString(1))
+		i, j := L.OptInt(2, 1), L.OptInt(3, 0)
+		if L.GetTop() < 3 {
+			j = i
+		}
+		i, j = strIndex(i, l), strIndex(j, l)
+		if n := j - max(i, 1) + 1; n > maxResults {
+			L.RaiseError("string.byte() string slice too long (%d values, at most %d)", n, maxResults)
+		} else if n > 0 {
+			s.charge(L, "string.byte", n, 0)
+		}
+		return orig(L)
+	})
+	wrap(str, "char", func(L *lua.LState, orig lua.LGFunction) int {
+		s.charge(L, "string.char", L.GetTop(), L.GetTop())
+		return orig(L)
+	})
+	wrap(g, "unpack", func(L *lua.LState, orig lua.LGFunction) int {
+		t := L.CheckTable(1)
+		i, j := L.OptInt(2, 1), L.OptInt(3, t.Len())
+		if n := j - i + 1; n > maxResults {
+			L.RaiseError("unpack() too many results to unpack (%d, at most %d)", n, maxResults)
+		} else if n > 0 {
+			s.charge(L, "unpack", n, 0)
+		}
+		return orig(L)
+	})
+	shift := func(name string) func(L *lua.LState, orig lua.LGFunction) int {
+		return func(L *lua.LState, orig lua.LGFunction) int {
+			n := L.CheckTable(1).Len()
+			s.charge(L, name, n/elementsPerStep+1, 0)
+			return orig(L)
+		}
+	}
+	wrap(tab, "insert", shift("table.insert"))
+	wrap(tab, "remove", shift("table.remove"))
+	wrap(tab, "sort", func(L *lua.LState, orig lua.LGFunction) int {
+		n := L.CheckTable(1).Len()
+		s.charge(L, "table.sort", n*bits.Len(uint(n))/4+1, 0)
+		return orig(L)
+	})
+	// setmetatable takes tables only, as in C Lua 5.1: gopher-lua's also
+	// sets the metatable of every string or number at once.
+	wrap(g, "setmetatable", func(L *lua.LState, orig lua.LGFunction) int {
+		L.CheckTable(1)
+		return orig(L)
+	})
+	g.RawSetString("pcall", L.NewFunction(s.luaPcall))
+}
+
+// strIndex turns a Lua string index (negative from the end) into a
+// position from 1, as string.byte reads it.
+func strIndex(i, l int) int {
+	if i < 0 {
+		return l + i + 1
+	}
+	return i
+}
+
+// charge charges steps and bytes to the running call, raising the
+// budget's error as fn's when it refuses.
+func (s *Sandbox) charge(L *lua.LState, fn string, steps, bytes int) {
+	if err := s.ctr.Steps(steps); err != nil {
+		L.RaiseError("%s() %v", fn, err)
+	}
+	if bytes > 0 {
+		if err := s.ctr.Alloc(bytes); err != nil {
+			L.RaiseError("%s() %v", fn, err)
+		}
+	}
+}
+
+// luaPcall is pcall, charging the budget for the traceback gopher-lua
+// builds of every error it catches.
+func (s *Sandbox) luaPcall(L *lua.LState) int {
+	fn := L.CheckAny(1)
+	if fn.Type() != lua.LTFunction && L.GetMetaField(fn, "__call").Type() != lua.LTFunction {
+		L.Push(lua.LFalse)
+		L.Push(lua.LString("attempt to call a " + fn.Type().String() + " value"))
+		return 2
+	}
+	err := L.PCall(L.GetTop()-1, lua.MultRet, nil)
+	if err == nil {
+		L.Insert(lua.LTrue, 1)
+		return L.GetTop()
+	}
+	depth := stackDepth(L)
+	if serr := s.ctr.Steps(depth * tracebackStepsPerFrame); serr != nil {
+		L.RaiseError("pcall() %v", serr)
+	}
+	L.Push(lua.LFalse)
+	var ae *lua.ApiError
+	if errors.As(err, &ae) {
+		L.Push(ae.Object)
+	} else {
+		L.Push(lua.LString(err.Error()))
+	}
+	return 2
+}
+
+// stackDepth returns the number of active call frames, at most
+// callStackSize: gopher-lua's GetStack counts tail calls as levels and
+// answers every level past them with the outermost frame.
+func stackDepth(L *lua.LState) int {
+	depth := 0
+	for ; depth < callStackSize; depth++ {
+		if _, ok := L.GetStack(depth); !ok {
+			break
+		}
+	}
+	return depth
+}
