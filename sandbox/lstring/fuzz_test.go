@@ -136,9 +136,14 @@ func checkMatch(t *testing.T, m *Matcher, p *Pattern, subject string, init int) 
 //     a range: "[%]-a]" holds ']' to 'a' there, ']', '-' and 'a' in C Lua;
 //   - gopher-lua misreads sets with two '-': "[0--A]" holds '0' there,
 //     only 'A' in C Lua (the range '0' to '-' is empty); "[0-0-0]" holds
-//     '0' and '-' in C Lua, nothing there.
+//     '0' and '-' in C Lua, nothing there;
+//   - a back-reference to a position capture matches the empty string in
+//     gopher-lua ("()%1" matches ""), never in C Lua, or panics there.
 func gopherLuaWrong(pattern string) bool {
 	if strings.IndexByte(pattern, 0) >= 0 || strings.Contains(pattern, "%f") {
+		return true
+	}
+	if strings.Contains(pattern, "()") && strings.ContainsAny(pattern, "123456789") {
 		return true
 	}
 	inSet, first, dashes := false, false, 0

@@ -89,13 +89,13 @@ func (x *lib) pattern(L *lua.LState, src string, gmatch bool) *Pattern {
 
 func (x *lib) steps(L *lua.LState, n int) {
 	if err := x.b.Steps(n); err != nil {
-		L.RaiseError("%s", err.Error())
+		raise(L, err)
 	}
 }
 
 func (x *lib) alloc(L *lua.LState, n int) {
 	if err := x.b.Alloc(n); err != nil {
-		L.RaiseError("%s", err.Error())
+		raise(L, err)
 	}
 }
 

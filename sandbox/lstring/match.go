@@ -91,25 +91,6 @@ func (m *Matcher) Find(p *Pattern, s string, init int) (bool, error) {
 	return false, m.flush()
 }
 
-// MatchAt reports whether p matches s at byte offset i exactly, ignoring the
-// pattern's anchor; gsub and gmatch step through the subject with it.
-func (m *Matcher) MatchAt(p *Pattern, s string, i int) (bool, error) {
-	if i < 0 || i > len(s) {
-		return false, nil
-	}
-	m.begin(p, s)
-	m.steps++
-	e, err := m.run(i)
-	if err != nil {
-		return false, err
-	}
-	if e >= 0 {
-		m.start, m.end = i, e
-		return true, m.flush()
-	}
-	return false, m.flush()
-}
-
 // Match returns the byte offsets of the whole last match: s[start:end].
 func (m *Matcher) Match() (start, end int) { return m.start, m.end }
 

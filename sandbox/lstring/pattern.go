@@ -127,9 +127,6 @@ func (p *Pattern) String() string { return p.src }
 // captures included.
 func (p *Pattern) NumCaptures() int { return p.ncap }
 
-// Anchored reports whether the pattern starts with the '^' anchor.
-func (p *Pattern) Anchored() bool { return p.anchored }
-
 // compile turns a pattern into a program. It never fails: an item C Lua
 // would reject becomes an opError that fails the match when it is reached,
 // which is when C Lua raises it. allowAnchor is false for gmatch, where Lua
