@@ -82,6 +82,12 @@ func TestReadAPI(t *testing.T) {
 			assert(("abc"):upper() == "ABC")
 			assert(require("string") == string and require("os") == os)
 			assert(not pcall(setmetatable, "", {}))`},
+		{"cjson", `
+			require "cjson"
+			assert(cjson.encode({a = {1, 2}}) == '{"a":[1,2]}')
+			assert(cjson.decode('{"n": 3}').n == 3)
+			local safe = require "cjson.safe"
+			assert(safe.decode("{") == nil)`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

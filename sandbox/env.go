@@ -11,6 +11,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"sandpiper/sandbox/cjson"
 	"sandpiper/sandbox/lstring"
 )
 
@@ -23,8 +24,12 @@ var BuiltinModules fs.FS
 // goModules are the modules written in Go, by require name. Each loader
 // gets the sandbox's budget and is called as a Lua function with the
 // module name; it returns the module table, which require also makes a
-// global of that name (as Heka's lua-cjson did).
-var goModules = map[string]func(*Sandbox) lua.LGFunction{}
+// global of that name when the name has no dot (as Heka's scripts that
+// call require "cjson" and then use cjson expect).
+var goModules = map[string]func(*Sandbox) lua.LGFunction{
+	"cjson":      func(s *Sandbox) lua.LGFunction { return cjson.Loader(&s.ctr) },
+	"cjson.safe": func(s *Sandbox) lua.LGFunction { return cjson.SafeLoader(&s.ctr) },
+}
 
 // Print rate limit: a burst of printBurst lines, then printRate per second,
 // refilled between calls, so that one call prints at most printBurst.
@@ -216,7 +221,9 @@ func (s *Sandbox) luaRequire(L *lua.LState) int {
 		mod := L.Get(-1)
 		L.Pop(1)
 		loaded.RawSetString(name, mod)
-		L.SetGlobal(name, mod)
+		if !strings.Contains(name, ".") {
+			L.SetGlobal(name, mod)
+		}
 		L.Push(mod)
 		return 1
 	}
