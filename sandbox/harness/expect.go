@@ -59,8 +59,9 @@ func (t textMatch) String() string {
 // messageExpect is one [[case.expect]] table: the headers and fields it
 // names, each compared with the emitted message's.
 type messageExpect struct {
-	headers []headerExpect
-	fields  []fieldExpect
+	headers  []headerExpect
+	fields   []fieldExpect
+	noFields bool // Fields = {} or []: the message must have none
 }
 
 // headerExpect checks one header; check returns what was emitted and what
@@ -238,6 +239,7 @@ func (e *messageExpect) uuid(v any) error {
 func (e *messageExpect) parseFields(v any) error {
 	switch x := v.(type) {
 	case map[string]any:
+		e.noFields = len(x) == 0
 		names := make([]string, 0, len(x))
 		for name := range x {
 			names = append(names, name)
@@ -253,6 +255,7 @@ func (e *messageExpect) parseFields(v any) error {
 	case []map[string]any:
 		return e.parseFieldArray(x)
 	case []any:
+		e.noFields = len(x) == 0
 		tables := make([]map[string]any, len(x))
 		for i, el := range x {
 			t, ok := el.(map[string]any)
@@ -433,7 +436,7 @@ func parseValue(v any, typ *message.ValueType) (valueExpect, error) {
 			return valueExpect{kind: message.Bytes, bytes: b}, nil
 		}
 	}
-	return ve, fmt.Errorf("%v is not a %s", v, *typ)
+	return ve, fmt.Errorf("%v does not suit value_type %s", v, *typ)
 }
 
 // exactInt returns v as an int64 when it is an integer, or a float that
@@ -483,6 +486,13 @@ func (e *messageExpect) diff(m *message.Message) []string {
 		if got, want, ok := h.check(m); !ok {
 			out = append(out, fmt.Sprintf("%s: got %s, want %s", h.name, got, want))
 		}
+	}
+	if e.noFields && len(m.Fields) > 0 {
+		names := make([]string, len(m.Fields))
+		for i := range m.Fields {
+			names[i] = m.Fields[i].Name
+		}
+		out = append(out, fmt.Sprintf("Fields: got %s, want none", strings.Join(names, ", ")))
 	}
 	for i := range e.fields {
 		out = append(out, e.fields[i].diff(m)...)

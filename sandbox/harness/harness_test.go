@@ -170,9 +170,10 @@ func TestSpecErrors(t *testing.T) {
 		{"bad expected uuid", head + "[[case]]\nname = \"a\"\n[[case.expect]]\nUuid = \"xyz\"\n", `uuid "xyz"`},
 		{"bad expected timestamp", head + "[[case]]\nname = \"a\"\n[[case.expect]]\nTimestamp = \"yesterday\"\n", "not an RFC 3339 time"},
 		{"bad expected severity", head + "[[case]]\nname = \"a\"\n[[case.expect]]\nSeverity = \"high\"\n", "Severity: want an int32"},
-		{"integer field with a float", head + "[[case]]\nname = \"a\"\n[[case.expect]]\nFields = { n = { value = 1.5, value_type = \"INTEGER\" } }\n", "Fields.n: 1.5 is not a INTEGER"},
+		{"integer field with a float", head + "[[case]]\nname = \"a\"\n[[case.expect]]\nFields = { n = { value = 1.5, value_type = \"INTEGER\" } }\n", "Fields.n: 1.5 does not suit value_type INTEGER"},
 		{"bad base64", head + "[[case]]\nname = \"a\"\n[[case.expect]]\nFields = { b = { value = \"!!\", value_type = \"BYTES\" } }\n", "is not base64"},
 		{"unknown field key", head + "[[case]]\nname = \"a\"\n[[case.expect]]\nFields = { n = { value = 1, unit = \"ms\" } }\n", `unknown key "unit"`},
+		{"array form of numbers", head + "[[case]]\nname = \"a\"\n[[case.expect]]\nFields = [1]\n", "Fields[0]: want a table with name and value"},
 		{"array form without name", head + "[[case]]\nname = \"a\"\n[[case.expect]]\nFields = [{ value = 1 }]\n", "Fields[0]: want a string name"},
 	}
 	dir := t.TempDir()
@@ -290,6 +291,8 @@ func TestSubsetMatch(t *testing.T) {
 		{"second instance differs", `Fields = [{ name = "tag", value = "a" }, { name = "tag", value = "c" }]`, []string{`Fields.tag[1]: got "b", want "c"`}},
 		{"third instance missing", `Fields = [{ name = "i", value = 2 }, { name = "i", value = 2 }]`, []string{"Fields.i[1]: missing"}},
 		{"array form explicit value", `Fields = [{ name = "i", value = { value = 2, value_type = "INTEGER" } }]`, nil},
+		{"no fields wanted", `Fields = {}`, []string{"Fields: got d, i, s, b, arr, ms, raw, tag, tag, big, want none"}},
+		{"no fields wanted, as an array", `Fields = []`, []string{"Fields: got d, i, s, b, arr, ms, raw, tag, tag, big, want none"}},
 		{"several differences", `Type = "y"` + "\n" + `Fields = { s = "x", i = 1 }`, []string{`Type: got "heka.sandbox.x", want "y"`, "Fields.i: got 2, want 1", `Fields.s: got "web1", want "x"`}},
 	}
 	for _, tt := range tests {

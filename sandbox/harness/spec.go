@@ -28,7 +28,7 @@ import (
 // it, and its cases.
 type Spec struct {
 	Path           string         // the spec file, as given to Load
-	Script         string         // the script, relative to the spec file's folder resolved
+	Script         string         // the script's path: the spec's script joined to the spec file's folder
 	Kind           sandbox.Kind   // filter or decoder
 	TickerInterval int64          // seconds; timer_events need it > 0, as Heka calls timer_event only then
 	PreserveData   bool           // preserve_data: restart cases restore the globals the last stop saved
