@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -174,6 +175,10 @@ func TestSpecErrors(t *testing.T) {
 		{"bad base64", head + "[[case]]\nname = \"a\"\n[[case.expect]]\nFields = { b = { value = \"!!\", value_type = \"BYTES\" } }\n", "is not base64"},
 		{"unknown field key", head + "[[case]]\nname = \"a\"\n[[case.expect]]\nFields = { n = { value = 1, unit = \"ms\" } }\n", `unknown key "unit"`},
 		{"array form of numbers", head + "[[case]]\nname = \"a\"\n[[case.expect]]\nFields = [1]\n", "Fields[0]: want a table with name and value"},
+		{"string for BYTES wrong", head + "[[case]]\nname = \"a\"\n[[case.expect]]\nFields = { b = { value = 1, value_type = \"BYTES\" } }\n", "1 does not suit value_type BYTES"},
+		{"bool for STRING", head + "[[case]]\nname = \"a\"\n[[case.expect]]\nFields = { b = { value = true, value_type = \"STRING\" } }\n", "true does not suit value_type STRING"},
+		{"table as a value", head + "[[case]]\nname = \"a\"\n[[case.expect]]\nFields = { b = [{ x = 1 }] }\n", "want a string, number or boolean, got a table"},
+		{"date-time as a header", head + "[[case]]\nname = \"a\"\n[[case.expect]]\nType = 2026-11-28\n", "Type: want a string, got a date-time"},
 		{"array form without name", head + "[[case]]\nname = \"a\"\n[[case.expect]]\nFields = [{ value = 1 }]\n", "Fields[0]: want a string name"},
 	}
 	dir := t.TempDir()
@@ -212,6 +217,7 @@ Payload = "p"
 [case.message.Fields]
 y = "s"
 x = -3
+z = { value = [nan, inf, -inf, 1e300], value_type = "DOUBLE" }
 `
 	s, err := parseSpec("spec_test.toml", []byte(src))
 	if err != nil {
@@ -219,7 +225,7 @@ x = -3
 	}
 	wants := []string{
 		`{"Timestamp":"2026-11-28T10:00:00.5Z","Type":"t","Fields":{"z":1,"a":2.0,"m":{"value":["x","y"],"representation":"u"},"b":true,"c":{"value":"aGk=","value_type":"BYTES"}}}`,
-		`{"Payload":"p","Fields":{"y":"s","x":-3}}`,
+		`{"Payload":"p","Fields":{"y":"s","x":-3,"z":{"value":["NaN","Infinity","-Infinity",1e300],"value_type":"DOUBLE"}}}`,
 	}
 	for i, want := range wants {
 		var w message.Message
@@ -237,6 +243,30 @@ x = -3
 	}
 }
 
+// TestConfigValues checks what read_config gets of [config]: TOML's types
+// the sandbox knows, date-times as RFC 3339 strings, arrays of tables as
+// arrays of tables.
+func TestConfigValues(t *testing.T) {
+	var cfg map[string]any
+	src := "s = \"x\"\nn = 3\nf = 1.5\nb = true\nd = 2026-11-28T10:00:00Z\narr = [1, 2026-11-28T10:00:00Z]\nt = { u = 1 }\n[[tables]]\nv = 2026-11-28T10:00:00.5Z\n"
+	if _, err := toml.Decode(src, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	got := configValues(cfg)
+	want := map[string]any{
+		"s": "x", "n": int64(3), "f": 1.5, "b": true, "d": "2026-11-28T10:00:00Z",
+		"arr":    []any{int64(1), "2026-11-28T10:00:00Z"},
+		"t":      map[string]any{"u": int64(1)},
+		"tables": []any{map[string]any{"v": "2026-11-28T10:00:00.5Z"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("configValues = %#v, want %#v", got, want)
+	}
+	if configValues(nil) != nil {
+		t.Error("no [config] made a table")
+	}
+}
+
 // TestSubsetMatch checks the comparison of an expectation with an emitted
 // message: only what is named, numbers by value, types only when given.
 func TestSubsetMatch(t *testing.T) {
@@ -244,7 +274,8 @@ func TestSubsetMatch(t *testing.T) {
 	if err := m.UnmarshalJSON([]byte(`{"Uuid":"0f1e2d3c-4b5a-4978-8796-a5b4c3d2e1f0","Timestamp":"2026-11-28T10:00:00.5Z","Type":"heka.sandbox.x","Severity":6,"Pid":12,"Hostname":"h",` +
 		`"Fields":[{"name":"d","value":2.0},{"name":"i","value":2},{"name":"s","value":"web1"},{"name":"b","value":true},` +
 		`{"name":"arr","value":[1,2,3]},{"name":"ms","value":12.5,"representation":"ms"},{"name":"raw","value":"aGk=","value_type":"BYTES"},` +
-		`{"name":"tag","value":"a"},{"name":"tag","value":"b"},{"name":"big","value":9007199254740993}]}`)); err != nil {
+		`{"name":"tag","value":"a"},{"name":"tag","value":"b"},{"name":"big","value":9007199254740993},` +
+		`{"name":"inf","value":["NaN","Infinity","-Infinity"],"value_type":"DOUBLE"}]}`)); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -291,8 +322,14 @@ func TestSubsetMatch(t *testing.T) {
 		{"second instance differs", `Fields = [{ name = "tag", value = "a" }, { name = "tag", value = "c" }]`, []string{`Fields.tag[1]: got "b", want "c"`}},
 		{"third instance missing", `Fields = [{ name = "i", value = 2 }, { name = "i", value = 2 }]`, []string{"Fields.i[1]: missing"}},
 		{"array form explicit value", `Fields = [{ name = "i", value = { value = 2, value_type = "INTEGER" } }]`, nil},
-		{"no fields wanted", `Fields = {}`, []string{"Fields: got d, i, s, b, arr, ms, raw, tag, tag, big, want none"}},
-		{"no fields wanted, as an array", `Fields = []`, []string{"Fields: got d, i, s, b, arr, ms, raw, tag, tag, big, want none"}},
+		{"no fields wanted", `Fields = {}`, []string{"Fields: got d, i, s, b, arr, ms, raw, tag, tag, big, inf, want none"}},
+		{"no fields wanted, as an array", `Fields = []`, []string{"Fields: got d, i, s, b, arr, ms, raw, tag, tag, big, inf, want none"}},
+		{"NaN and infinities", `Fields = { inf = { value = ["NaN", "Infinity", "-Infinity"], value_type = "DOUBLE" } }`, nil},
+		{"TOML's nan and inf", `Fields = { inf = [nan, inf, -inf] }`, nil},
+		{"infinities differ", `Fields = { inf = [nan, -inf, inf] }`, []string{"Fields.inf: got [NaN, +Inf, -Inf], want [NaN, -Inf, +Inf]"}},
+		{"value_type STRING", `Fields = { s = { value = "web1", value_type = "STRING" } }`, nil},
+		{"value_type BOOL", `Fields = { b = { value = [true], value_type = "BOOL" } }`, nil},
+		{"value_type differs and values too", `Fields = { b = { value = "x", value_type = "STRING" } }`, []string{"Fields.b: value_type got BOOL, want STRING", `Fields.b: got true, want "x"`}},
 		{"several differences", `Type = "y"` + "\n" + `Fields = { s = "x", i = 1 }`, []string{`Type: got "heka.sandbox.x", want "y"`, "Fields.i: got 2, want 1", `Fields.s: got "web1", want "x"`}},
 	}
 	for _, tt := range tests {
@@ -393,6 +430,11 @@ func TestWriteJUnit(t *testing.T) {
 		RunFile("testdata/fail_test.toml", Options{Run: regexp.MustCompile("wrong (field value|status)")}),
 		RunFile("testdata/kv_test.toml", Options{}),
 		RunFile("testdata/bad/syntax_test.toml", Options{}),
+	}
+	for i, want := range []bool{true, false, true} {
+		if files[i].Failed() != want {
+			t.Errorf("%s: Failed() = %v, want %v", files[i].Path, !want, want)
+		}
 	}
 	var b bytes.Buffer
 	if err := WriteJUnit(&b, files); err != nil {
