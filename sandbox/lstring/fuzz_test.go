@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/pm"
 
 	"sandpiper/sandbox/budget"
@@ -23,6 +24,8 @@ const oracleSteps = 5000
 // out and stay within it otherwise, must report captures inside the subject,
 // and must agree with gopher-lua's own matcher (package pm) wherever that
 // one accepts the pattern and is not known to be wrong (see gopherLuaWrong).
+// The Lua functions (find, match, gsub, gmatch) run on each input too, and
+// may fail only with Lua errors.
 func FuzzPattern(f *testing.F) {
 	f.Add(nginxPattern, nginxLine, uint8(0))
 	f.Add("^(%S+) %S+ (%b[]) \"(%u+)", nginxLine, uint8(0))
@@ -60,6 +63,7 @@ func FuzzPattern(f *testing.F) {
 		if ok {
 			checkMatch(t, &m, p, subject, start)
 		}
+		fuzzBindings(t, pattern, subject, start)
 		used := fuzzSteps - int(b.StepsLeft)
 		if strict == nil || used > oracleSteps || gopherLuaWrong(pattern) {
 			return
@@ -98,6 +102,48 @@ func FuzzPattern(f *testing.F) {
 	})
 }
 
+// fuzzLua is the Lua state fuzzBindings reuses: a new one per input would
+// cost more than the input's test.
+var fuzzLua struct {
+	L *lua.LState
+	b *budget.Fixed
+}
+
+// fuzzBindingsScript calls every pattern function on one input.
+const fuzzBindingsScript = `
+function F(s, p, i)
+	string.find(s, p, i)
+	string.match(s, p, i)
+	string.gsub(s, p, "%1%0")
+	string.gsub(s, p, function(...) return select("#", ...) end)
+	string.gsub(s, p, {})
+	local n = 0
+	for _ in string.gmatch(s, p) do
+		n = n + 1
+		if n > 100 then break end
+	end
+end`
+
+// fuzzBindings runs the input through the Lua functions, under a budget:
+// they may raise Lua errors, not Go panics.
+func fuzzBindings(t *testing.T, pattern, subject string, start int) {
+	if fuzzLua.L == nil {
+		fuzzLua.b = &budget.Fixed{}
+		fuzzLua.L = lua.NewState()
+		Open(fuzzLua.L, fuzzLua.b, NewCache(0))
+		if err := fuzzLua.L.DoString(fuzzBindingsScript); err != nil {
+			t.Fatal(err)
+		}
+	}
+	L := fuzzLua.L
+	*fuzzLua.b = budget.Fixed{StepsLeft: fuzzSteps, BytesLeft: 1 << 20}
+	err := L.CallByParam(lua.P{Fn: L.GetGlobal("F"), Protect: true}, lua.LString(subject), lua.LString(pattern), lua.LNumber(start+1))
+	if ae, ok := err.(*lua.ApiError); ok && ae.Type == lua.ApiErrorPanic {
+		t.Fatalf("%q on %q: Go panic in the Lua functions: %v", pattern, subject, err)
+	}
+	L.SetTop(0)
+}
+
 // pmFind runs gopher-lua's matcher, which panics (slice bounds out of
 // range) on a back-reference to a position capture, ("0"):find("()()%1"):
 // that is returned as an error.
@@ -132,8 +178,10 @@ func checkMatch(t *testing.T, m *Matcher, p *Pattern, subject string, init int) 
 // known to differ from C Lua 5.1, so that they are not compared:
 //   - a NUL ends a pattern in C Lua 5.1, not in gopher-lua;
 //   - gopher-lua has no frontier %f[set] (it reads %f as a literal 'f');
-//   - in a set, gopher-lua reads an escape followed by '-' as the start of
-//     a range: "[%]-a]" holds ']' to 'a' there, ']', '-' and 'a' in C Lua;
+//   - in a set, gopher-lua reads an escape next to a '-' as the start or
+//     end of a range: "[%]-a]" holds ']' to 'a' there, ']', '-' and 'a'
+//     in C Lua; "[0-%0]" holds '0' in C Lua (after the empty range '0' to
+//     '%'), nothing there;
 //   - gopher-lua misreads sets with two '-': "[0--A]" holds '0' there,
 //     only 'A' in C Lua (the range '0' to '-' is empty); "[0-0-0]" holds
 //     '0' and '-' in C Lua, nothing there;
@@ -150,6 +198,8 @@ func gopherLuaWrong(pattern string) bool {
 	for i := 0; i < len(pattern); i++ {
 		switch c := pattern[i]; {
 		case c == '%' && inSet && i+2 < len(pattern) && pattern[i+2] == '-':
+			return true
+		case c == '-' && inSet && i+1 < len(pattern) && pattern[i+1] == '%':
 			return true
 		case c == '%':
 			i++
