@@ -370,8 +370,9 @@ func TestVerboseLogsEmittedMessages(t *testing.T) {
 	if want := []string{"log: reporting\t3\tmessages"}; !slices.Equal(quiet[0].Log, want) {
 		t.Errorf("log %q, want %q", quiet[0].Log, want)
 	}
-	if len(loud[0].Log) != 2 || !strings.HasPrefix(loud[0].Log[1], `emitted 1: {"Uuid":`) || !strings.Contains(loud[0].Log[1], `"Fields":{"a_200":2.0,"a_404":1.0}`) {
-		t.Errorf("verbose log %q, want the print line and the emitted message", loud[0].Log)
+	if len(loud[0].Log) != 3 || !strings.HasPrefix(loud[0].Log[1], `emitted 1: {"Uuid":`) || !strings.Contains(loud[0].Log[1], `"Fields":{"a_200":2.0,"a_404":1.0}`) ||
+		!strings.HasPrefix(loud[0].Log[2], "stats: 4 calls, 0 errors, max ") {
+		t.Errorf("verbose log %q, want the print line, the emitted message and the statistics", loud[0].Log)
 	}
 }
 

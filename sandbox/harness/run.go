@@ -18,8 +18,8 @@ type Options struct {
 	// that a selected case continues from run too, unreported, so that it
 	// starts from the state it was written against.
 	Run *regexp.Regexp
-	// Verbose adds every emitted message, in its JSON form, to the
-	// results' Log.
+	// Verbose adds to the results' Log every emitted message, in its JSON
+	// form, and the sandbox's statistics.
 	Verbose bool
 }
 
@@ -28,7 +28,7 @@ type CaseResult struct {
 	Name     string
 	Passed   bool
 	Failures []string // one line per difference: "message 1: Fields.a_200: got 3, want 2"
-	Log      []string // "log: " and what the script printed or the sandbox noted; with Verbose, "emitted N: " and a message's JSON
+	Log      []string // "log: " and what the script printed or the sandbox noted; with Verbose, "emitted N: " and a message's JSON, and "stats: "
 	Elapsed  time.Duration
 }
 
@@ -187,6 +187,13 @@ func (r *runner) runCase(c *Case, opts Options) CaseResult {
 	if opts.Verbose {
 		for i, m := range r.emitted {
 			log = append(log, fmt.Sprintf("emitted %d: %s", i+1, m.AppendJSON(nil)))
+		}
+		if r.sb != nil {
+			// How close the script came to its limits, since the sandbox
+			// started (a continuing case's include the earlier cases').
+			st := r.sb.Stats()
+			log = append(log, fmt.Sprintf("stats: %d calls, %d errors, max %d instructions per call, max memory %d B, max output %d B",
+				st.Calls, st.Errors, st.MaxInstructions, st.MaxMemory, st.MaxOutput))
 		}
 	}
 	return CaseResult{Name: c.Name, Passed: len(failures) == 0, Failures: failures, Log: log, Elapsed: time.Since(begin)}
