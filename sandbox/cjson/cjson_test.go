@@ -132,6 +132,8 @@ func TestDecode(t *testing.T) {
 		{"infinity", `[ +Infinity, Infinity, -Infinity ]`, `{[1]=inf,[2]=inf,[3]=-inf}`},
 		{"nan", `[ +NaN, NaN, -NaN, nan(x1) ]`, `{[1]=nan,[2]=nan,[3]=nan,[4]=nan}`},
 		{"plus sign", `+1`, `1`},
+		{"nan tag of 64 bytes", "nan(" + strings.Repeat("a", 62) + ")", `nan`},
+		{"nan tag longer than 64 bytes", "nan(" + strings.Repeat("a", 63) + ")", `error: Expected the end but found invalid token at character 4`},
 		{"escapes", `"\u00e9\ud83d\ude00\/\b\f\n\r\t\"\\"`, strconv.Quote("é😀/\b\f\n\r\t\"\\")},
 		{"high bits of a BMP escape", `"\uF800"`, strconv.Quote("\uf800")},
 		{"escaped NUL", `"a\u0000b"`, strconv.Quote("a\x00b")},
@@ -391,5 +393,22 @@ func TestSettings(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", got, c.want)
 			}
 		})
+	}
+}
+
+// TestNullPerState checks that each LState has its own cjson.null, so that a
+// script that sets a metatable on it changes no other sandbox's.
+func TestNullPerState(t *testing.T) {
+	a, b := newState(t, budget.Unlimited), newState(t, budget.Unlimited)
+	if got := run(a, "", `setmetatable(cjson.null, {__index = function() return "leak" end})
+		return cjson.null.x, cjson.decode("null") == cjson.null`); got != `"leak", true` {
+		t.Fatalf("setting a metatable on cjson.null: got %s", got)
+	}
+	if got := run(b, "", `return getmetatable(cjson.null), cjson.null.x`); !strings.HasPrefix(got, "error: ") {
+		t.Errorf("the other state's cjson.null: got %s, want an error for indexing a userdata", got)
+	}
+	if !IsNull(a, Null(a)) || IsNull(a, Null(b)) || IsNull(b, Null(a)) {
+		t.Errorf("IsNull(a, Null(a)) = %v, IsNull(a, Null(b)) = %v, IsNull(b, Null(a)) = %v, want true, false, false",
+			IsNull(a, Null(a)), IsNull(a, Null(b)), IsNull(b, Null(a)))
 	}
 }

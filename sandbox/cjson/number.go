@@ -130,13 +130,17 @@ func exponent(s string, mark byte) int {
 	return i
 }
 
+// maxNanTag bounds the look-ahead for a nan tag's closing parenthesis, so
+// that decode cannot be made to scan far past what it then charges for.
+const maxNanTag = 64
+
 // nanTag returns the length of the "(chars)" that glibc's strtod accepts
-// after nan, or 0 when s does not start with one.
+// after nan, or 0 when s does not start with one of at most maxNanTag bytes.
 func nanTag(s string) int {
 	if len(s) == 0 || s[0] != '(' {
 		return 0
 	}
-	for i := 1; i < len(s); i++ {
+	for i := 1; i < min(len(s), maxNanTag); i++ {
 		c := s[i]
 		switch {
 		case c == ')':
