@@ -68,6 +68,7 @@ func TestTestVerboseAndRun(t *testing.T) {
 		"--- PASS: " + spec + ": inline messages (",
 		"    log: reporting\t2\tmessages",
 		`    emitted 1: {"Uuid":`,
+		"    stats: 3 calls, 0 errors, max ",
 		"=== RUN   " + spec + ": continue keeps the counts",
 	}
 	for i, w := range wantPrefixes {
