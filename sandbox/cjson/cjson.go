@@ -30,8 +30,8 @@ const (
 )
 
 // hardDepth bounds nesting whatever encode_max_depth and decode_max_depth
-// say: both directions recurse on the Go stack, and lua-cjson itself stops at
-// its Lua stack's limit at a depth of the same order.
+// say: both directions recurse on the Go stack, and lua-cjson itself stops
+// where C Lua's stack ends, near 8000.
 const hardDepth = 10000
 
 // Invalid number modes of encode_invalid_numbers.
