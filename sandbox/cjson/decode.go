@@ -3,6 +3,7 @@ package cjson
 import (
 	"errors"
 	"fmt"
+	"math"
 	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
@@ -75,6 +76,7 @@ const (
 type decodeScratch struct {
 	str   []byte       // a string with escapes, as it is unescaped
 	stack []lua.LValue // values of the arrays and objects being read
+	keys  []string     // keys of the objects being read
 }
 
 type decoder struct {
@@ -152,6 +154,13 @@ func (d *decoder) release() {
 	} else {
 		clear(st[:cap(st)])
 		d.scratch.stack = st[:0]
+	}
+	keys := d.scratch.keys
+	if cap(keys) > keptStackMax {
+		d.scratch.keys = nil
+	} else {
+		clear(keys[:cap(keys)])
+		d.scratch.keys = keys[:0]
 	}
 	if cap(d.scratch.str) > keptStrMax {
 		d.scratch.str = nil
@@ -388,6 +397,15 @@ func hex4(s string, i int) int {
 	return v
 }
 
+// smallInts are the numbers 0 to 1023 already held in LValues, so that
+// decoding a status code or a small count allocates nothing.
+var smallInts = func() (v [1024]lua.LValue) {
+	for i := range v {
+		v[i] = lua.LNumber(i)
+	}
+	return v
+}()
+
 // value reads the value that starts with tok.
 func (d *decoder) value(tok token) (lua.LValue, error) {
 	var v lua.LValue
@@ -396,7 +414,11 @@ func (d *decoder) value(tok token) (lua.LValue, error) {
 	case tString:
 		v = lua.LString(tok.str)
 	case tNumber:
-		v = lua.LNumber(tok.num)
+		if f := tok.num; f >= 0 && f < float64(len(smallInts)) && f == math.Trunc(f) && !math.Signbit(f) {
+			v = smallInts[int(f)]
+		} else {
+			v = lua.LNumber(f)
+		}
 	case tBoolean:
 		v, cost = lua.LBool(tok.b), 0
 	case tNull:
@@ -472,21 +494,21 @@ func (d *decoder) array() (lua.LValue, error) {
 	return t, nil
 }
 
-// object reads an object after its '{'. Keys and values alternate on the
-// scratch stack until the table is made at its final size. A repeated key
-// keeps its last value, as in lua-cjson.
+// object reads an object after its '{'. Keys and values wait on the scratch
+// stacks until the table is made at its final size. A repeated key keeps its
+// last value, as in lua-cjson.
 func (d *decoder) object() (lua.LValue, error) {
 	if err := d.descend(); err != nil {
 		return nil, err
 	}
-	base := len(d.scratch.stack)
+	base, keyBase := len(d.scratch.stack), len(d.scratch.keys)
 	tok := d.next()
 	if tok.typ != tObjEnd {
 		for {
 			if tok.typ != tString {
 				return nil, d.tokenError("object key string", tok)
 			}
-			key := lua.LString(tok.str)
+			key := tok.str
 			if tok = d.next(); tok.typ != tColon {
 				return nil, d.tokenError("colon", tok)
 			}
@@ -494,7 +516,8 @@ func (d *decoder) object() (lua.LValue, error) {
 			if err != nil {
 				return nil, err
 			}
-			d.scratch.stack = append(d.scratch.stack, key, v)
+			d.scratch.stack = append(d.scratch.stack, v)
+			d.scratch.keys = append(d.scratch.keys, key)
 			if err := d.charge(0, entryCost); err != nil {
 				return nil, err
 			}
@@ -508,13 +531,14 @@ func (d *decoder) object() (lua.LValue, error) {
 			tok = d.next()
 		}
 	}
-	pairs := d.scratch.stack[base:]
-	t := d.L.CreateTable(0, len(pairs)/2)
-	for i := 0; i < len(pairs); i += 2 {
-		t.RawSetString(string(pairs[i].(lua.LString)), pairs[i+1])
+	values, keys := d.scratch.stack[base:], d.scratch.keys[keyBase:]
+	t := d.L.CreateTable(0, len(values))
+	for i, v := range values {
+		t.RawSetString(keys[i], v)
 	}
-	clear(pairs)
-	d.scratch.stack = d.scratch.stack[:base]
+	clear(values)
+	clear(keys)
+	d.scratch.stack, d.scratch.keys = d.scratch.stack[:base], d.scratch.keys[:keyBase]
 	d.depth--
 	return t, nil
 }
