@@ -10,6 +10,7 @@ package cjson
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 
 	lua "github.com/yuin/gopher-lua"
@@ -197,6 +198,16 @@ func (m *module) fail(L *lua.LState, err error) int {
 	}
 	L.Error(lua.LString(err.Error()), 0)
 	return 0
+}
+
+// jsonError is an error of lua-cjson's, worded as lua-cjson words it (which
+// is why it starts with a capital).
+type jsonError string
+
+func (e jsonError) Error() string { return string(e) }
+
+func jsonErrorf(format string, args ...any) error {
+	return jsonError(fmt.Sprintf(format, args...))
 }
 
 // limitError is a refusal of the budget, kept apart from JSON errors so that

@@ -1,8 +1,6 @@
 package cjson
 
 import (
-	"errors"
-	"fmt"
 	"math"
 	"unicode/utf8"
 
@@ -101,7 +99,7 @@ func decode(L *lua.LState, cfg *config, b budget.Budget, null lua.LValue, text s
 	// lua-cjson reads a C string: a NUL in either of the first two bytes
 	// means a wider encoding.
 	if len(text) >= 2 && (text[0] == 0 || text[1] == 0) {
-		return nil, errors.New("JSON parser does not support UTF-16 or UTF-32")
+		return nil, jsonError("JSON parser does not support UTF-16 or UTF-32")
 	}
 	d := decoder{
 		L:        L,
@@ -203,7 +201,7 @@ func parseError(expected string, tok token) error {
 	if tok.typ == tError {
 		found = tok.str
 	}
-	return fmt.Errorf("Expected %s but found %s at character %d", expected, found, tok.index+1)
+	return jsonErrorf("Expected %s but found %s at character %d", expected, found, tok.index+1)
 }
 
 func errorToken(index int, what string) token {
@@ -450,7 +448,7 @@ func (d *decoder) tokenError(expected string, tok token) error {
 func (d *decoder) descend() error {
 	d.depth++
 	if d.depth > d.maxDepth {
-		return fmt.Errorf("Found too many nested data structures (%d) at character %d", d.depth, d.pos)
+		return jsonErrorf("Found too many nested data structures (%d) at character %d", d.depth, d.pos)
 	}
 	return d.charge(1, tableCost)
 }

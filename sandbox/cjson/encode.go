@@ -1,8 +1,6 @@
 package cjson
 
 import (
-	"errors"
-	"fmt"
 	"math"
 
 	lua "github.com/yuin/gopher-lua"
@@ -32,7 +30,7 @@ var escapes = func() (e [256]string) {
 	return e
 }()
 
-var errNumber = errors.New("Cannot serialise number: must not be NaN or Inf")
+var errNumber = jsonError("Cannot serialise number: must not be NaN or Inf")
 
 type encoder struct {
 	cfg      *config
@@ -137,7 +135,7 @@ func (e *encoder) value(v lua.LValue, depth int) error {
 	case *lua.LTable:
 		depth++
 		if depth > e.maxDepth {
-			return fmt.Errorf("Cannot serialise, excessive nesting (%d)", depth)
+			return jsonErrorf("Cannot serialise, excessive nesting (%d)", depth)
 		}
 		n, err := e.arrayLength(v)
 		if err != nil {
@@ -151,7 +149,7 @@ func (e *encoder) value(v lua.LValue, depth int) error {
 	if v == e.null {
 		return e.write("null")
 	}
-	return fmt.Errorf("Cannot serialise %s: type not supported", v.Type())
+	return jsonErrorf("Cannot serialise %s: type not supported", v.Type())
 }
 
 func (e *encoder) string(s string) error {
@@ -227,7 +225,7 @@ func (e *encoder) arrayLength(t *lua.LTable) (int, error) {
 	ratio := e.cfg.sparseRatio
 	if ratio > 0 && maxKey > items*ratio && maxKey > e.cfg.sparseSafe {
 		if !e.cfg.sparseConvert {
-			return 0, errors.New("Cannot serialise table: excessively sparse array")
+			return 0, jsonError("Cannot serialise table: excessively sparse array")
 		}
 		return 0, nil
 	}
@@ -279,7 +277,7 @@ func (e *encoder) object(t *lua.LTable, depth int) error {
 				return err
 			}
 		default:
-			return fmt.Errorf("Cannot serialise %s: table key must be a number or string", k.Type())
+			return jsonErrorf("Cannot serialise %s: table key must be a number or string", k.Type())
 		}
 		if err := e.write(":"); err != nil {
 			return err
