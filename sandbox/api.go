@@ -12,7 +12,7 @@ import (
 
 // openAPI installs Heka's sandbox functions as globals.
 func (s *Sandbox) openAPI() {
-	L := s.L
+	L := s.state
 	g := L.G.Global
 	for name, fn := range map[string]lua.LGFunction{
 		"read_config":     s.readConfig,
@@ -251,11 +251,17 @@ func (s *Sandbox) writeMessage(L *lua.LState) int {
 	case "Timestamp":
 		m.Timestamp = int64(num())
 	case "Severity":
+		if v == lua.LNil {
+			m.Severity = message.DefaultSeverity
+			break
+		}
 		m.Severity = int32(num())
 		m.MarkPresent(message.HeaderSeverity)
 	case "Pid":
 		m.Pid = int32(num())
-		m.MarkPresent(message.HeaderPid)
+		if v != lua.LNil {
+			m.MarkPresent(message.HeaderPid)
+		}
 	case "Uuid":
 		u, err := parseUUID(str())
 		if err != nil {

@@ -49,7 +49,7 @@ var removedBase = []string{
 
 // openEnvironment opens Heka's subset of the standard libraries.
 func (s *Sandbox) openEnvironment() {
-	L := s.L
+	L := s.state
 	for _, lib := range []struct {
 		name string
 		open lua.LGFunction
@@ -101,13 +101,13 @@ func (s *Sandbox) openEnvironment() {
 // bounded ones that charge the sandbox's budget, with patterns compiled
 // once per sandbox.
 func (s *Sandbox) openStringLibrary() {
-	lstring.Open(s.L, &s.ctr, lstring.NewCache(0))
+	lstring.Open(s.state, &s.ctr, lstring.NewCache(0))
 }
 
 // loadedTable returns the registry's table of loaded modules, where the
 // libraries opened by openEnvironment already are.
 func (s *Sandbox) loadedTable() *lua.LTable {
-	L := s.L
+	L := s.state
 	if t, ok := L.G.Registry.RawGetString("_LOADED").(*lua.LTable); ok {
 		return t
 	}

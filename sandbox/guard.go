@@ -36,7 +36,7 @@ const tracebackStepsPerFrame = 32
 // guardLibraries wraps the library functions that need a charge or a
 // bound.
 func (s *Sandbox) guardLibraries() {
-	L := s.L
+	L := s.state
 	g := L.G.Global
 	str := g.RawGetString("string").(*lua.LTable)
 	tab := g.RawGetString("table").(*lua.LTable)

@@ -1,9 +1,12 @@
 package sandbox
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 // TestLimits runs scripts that break each limit; each must terminate the
@@ -191,5 +194,44 @@ func TestDecoderQueueFlood(t *testing.T) {
 	}
 	if len(r.injected) != 0 {
 		t.Errorf("%d messages delivered", len(r.injected))
+	}
+}
+
+// TestTableArrayLayout checks that the walk reads the array part of a
+// table where gopher-lua keeps it.
+func TestTableArrayLayout(t *testing.T) {
+	s, _ := newSandbox(t, `function process_message() return 0 end`, Config{})
+	tb := s.state.NewTable()
+	for i := 1; i <= 100; i++ {
+		tb.Append(lua.LNumber(i))
+	}
+	if a := tableArray(tb); len(a) != 100 || a[99] != lua.LNumber(100) {
+		t.Fatalf("array part: len %d", len(a))
+	}
+}
+
+// TestSparseArray: a far integer key goes to the hash part, and an array
+// emptied again still counts for its capacity.
+func TestSparseArray(t *testing.T) {
+	cases := []struct{ name, body, want string }{
+		{"far key", `local t = {} t[67108863] = 1 assert(t[67108863] == 1) keep = t`, ""},
+		{"emptied arrays", `keep = {} for i = 1, 100 do local t = {} t[100000] = 1 t[100000] = nil keep[i] = t end`,
+			"process_message() memory_limit exceeded"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var before runtime.MemStats
+			runtime.ReadMemStats(&before)
+			s, _ := newSandbox(t, "function process_message()\n"+c.body+"\nreturn 0 end", Config{})
+			_, _, err := s.ProcessMessage(testMessage())
+			if c.want == "" && err != nil || c.want != "" && (err == nil || err.Error() != c.want) {
+				t.Fatalf("err = %v, want %q", err, c.want)
+			}
+			var after runtime.MemStats
+			runtime.ReadMemStats(&after)
+			if grew := int64(after.TotalAlloc - before.TotalAlloc); grew > 256<<20 {
+				t.Errorf("allocated %d MiB", grew>>20)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"reflect"
 	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
@@ -18,6 +19,36 @@ import (
 // Go functions granted many bytes, and every measureEvery calls otherwise;
 // within a long call every measureInterval instructions; and whenever the
 // watchdog sees the process heap grow fast.
+
+// gopher-lua keeps a table's integer keys 1..n in a Go slice and fills
+// the gap with nils when a script sets t[n] far past the end: one
+// instruction, t[67108863] = 1, would allocate a gigabyte under
+// gopher-lua's default MaxArrayIndex. Keys past maxArrayIndex go to the
+// hash part instead, which bounds that allocation to 64 MiB. The price is
+// that # (and ipairs, table.insert) see only the first maxArrayIndex
+// entries of a sequence, a size no default memory_limit allows anyway.
+// gopher-lua's limit is a process-wide variable, set once here.
+const maxArrayIndex = 1 << 22
+
+func init() { lua.MaxArrayIndex = maxArrayIndex }
+
+// tableArrayOffset is where LTable keeps its array part. The walk reads the
+// slice's capacity through it, because a sparse assignment (t[4000000] =
+// 1, then nil) leaves a large array that holds no value Next would show.
+// gopher-lua v1.1.2 is pinned in go.mod; TestTableArrayLayout checks the
+// field is where this expects.
+var tableArrayOffset = func() uintptr {
+	f, ok := reflect.TypeFor[lua.LTable]().FieldByName("array")
+	if !ok || f.Type != reflect.TypeFor[[]lua.LValue]() {
+		panic("sandbox: gopher-lua's LTable has no array []LValue field; memory accounting needs updating")
+	}
+	return f.Offset
+}()
+
+// tableArray returns the array part of t.
+func tableArray(t *lua.LTable) []lua.LValue {
+	return *(*[]lua.LValue)(unsafe.Add(unsafe.Pointer(t), tableArrayOffset))
+}
 
 // Estimated sizes in Go's heap, bytes (64-bit).
 const (
@@ -65,7 +96,7 @@ func (s *Sandbox) measure() {
 	if m.seen == nil {
 		m.seen = make(map[unsafe.Pointer]struct{}, 256)
 	}
-	L := s.L
+	L := s.state
 	var total int64
 	push := func(v lua.LValue) { m.pending = append(m.pending, v) }
 	push(L.G.Global)
@@ -115,14 +146,17 @@ func (m *memState) size(v lua.LValue, push func(lua.LValue)) int64 {
 		if !m.first(unsafe.Pointer(x)) {
 			return 0
 		}
-		n := int64(sizeTable)
+		array := tableArray(x)
+		n := int64(sizeTable + sizeValue*cap(array))
 		if x.Metatable != nil && x.Metatable != lua.LNil {
 			push(x.Metatable)
 		}
 		for k, val := x.Next(lua.LNil); k != lua.LNil; k, val = x.Next(k) {
-			n += sizeEntry
-			if _, ok := k.(lua.LNumber); !ok {
+			if kn, ok := k.(lua.LNumber); !ok {
+				n += sizeEntry
 				push(k)
+			} else if i := int(kn); float64(i) != float64(kn) || i < 1 || i > len(array) {
+				n += sizeEntry
 			}
 			switch val.(type) {
 			case lua.LNumber, lua.LBool:

@@ -105,7 +105,7 @@ func (s *Sandbox) encodeGlobals() []byte {
 			body = binary.AppendUvarint(body, id(x))
 		}
 	}
-	g := s.L.G.Global
+	g := s.state.G.Global
 	id(g)
 	var pairs [][2]lua.LValue
 	for i := 0; i < len(order); i++ {
@@ -154,12 +154,21 @@ func (s *Sandbox) restore() {
 		s.logf("preserve data %s: %v; starting clean", path, err)
 		return
 	}
+	s.restoreData(path, data)
+}
+
+// restoreData restores the globals from data, read from path.
+func (s *Sandbox) restoreData(path string, data []byte) {
 	saved, err := decodePreserved(data)
 	if err != nil {
 		s.logf("preserve data %s: %v; starting clean", path, err)
 		return
 	}
-	g := s.L.G.Global
+	if need := preservedSize(saved); need > s.limits.Memory {
+		s.logf("preserve data %s: restoring needs about %d bytes, more than the memory limit; starting clean", path, need)
+		return
+	}
+	g := s.state.G.Global
 	version := func(v lua.LValue) lua.LValue {
 		if v == lua.LNil {
 			return lua.LNumber(0)
@@ -190,7 +199,7 @@ func (s *Sandbox) restore() {
 	}
 	for i := range tables {
 		if tables[i] == nil {
-			tables[i] = s.L.NewTable()
+			tables[i] = s.state.NewTable()
 		}
 	}
 	resolve := func(v preservedValue) lua.LValue {
@@ -201,9 +210,34 @@ func (s *Sandbox) restore() {
 	}
 	for i, pairs := range saved {
 		for _, p := range pairs {
+			if i == 0 {
+				// The environment's globals are not the file's to set.
+				if ks, ok := p.key.v.(lua.LString); ok && s.builtinGlobals[string(ks)] != nil {
+					continue
+				}
+			}
 			tables[i].RawSet(resolve(p.key), resolve(p.value))
 		}
 	}
+}
+
+// preservedSize estimates the memory the decoded tables take once
+// restored, counting the array part gopher-lua allocates up to a table's
+// largest integer key: a few bytes of file can ask for t[4000000].
+func preservedSize(tables [][]preservedPair) int64 {
+	var n int64
+	for _, pairs := range tables {
+		top := 0
+		for _, p := range pairs {
+			if k, ok := p.key.v.(lua.LNumber); ok && p.key.ref < 0 {
+				if i := int(k); float64(i) == float64(k) && i > top && i < maxArrayIndex {
+					top = i
+				}
+			}
+		}
+		n += sizeTable + sizeValue*int64(top) + sizeEntry*int64(len(pairs))
+	}
+	return n
 }
 
 // preservedValue is a decoded value: v, or the table numbered ref when

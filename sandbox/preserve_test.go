@@ -64,7 +64,7 @@ func TestPreserveRoundTrip(t *testing.T) {
 // runCheck defines check as a function and calls it through a
 // process_message replacement.
 func runCheck(s *Sandbox, check string) error {
-	fn, err := s.L.LoadString(check)
+	fn, err := s.state.LoadString(check)
 	if err != nil {
 		return err
 	}

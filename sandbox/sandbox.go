@@ -130,7 +130,7 @@ const initCall = "initialization"
 type Sandbox struct {
 	cfg    Config
 	limits Limits
-	L      *lua.LState
+	state  *lua.LState
 	ctr    counter
 
 	processFn *lua.LFunction
@@ -217,7 +217,7 @@ func New(cfg Config) (*Sandbox, error) {
 		return nil, fmt.Errorf("sandbox %s: %w", cfg.Name, err)
 	}
 	s := &Sandbox{cfg: cfg, limits: cfg.Limits.withDefaults()}
-	s.L = lua.NewState(lua.Options{
+	s.state = lua.NewState(lua.Options{
 		SkipOpenLibs:        true,
 		CallStackSize:       callStackSize,
 		RegistrySize:        registrySize,
@@ -226,21 +226,21 @@ func New(cfg Config) (*Sandbox, error) {
 		MinimizeStackMemory: true,
 	})
 	s.ctr.init(s)
-	s.L.SetContext(&s.ctr)
+	s.state.SetContext(&s.ctr)
 	s.printer.init(time.Now())
 	s.openEnvironment()
 	s.openAPI()
 
-	fn, err := s.L.Load(strings.NewReader(string(src)), cfg.Script)
+	fn, err := s.state.Load(strings.NewReader(string(src)), cfg.Script)
 	if err != nil {
-		s.L.Close()
+		s.state.Close()
 		return nil, fmt.Errorf("sandbox %s: load %s: %w", cfg.Name, cfg.Script, err)
 	}
 	watchdogAdd(&s.ctr)
 	s.callName = initCall
 	s.beginCall(-1)
-	s.L.Push(fn)
-	err = s.L.PCall(0, 0, nil)
+	s.state.Push(fn)
+	err = s.state.PCall(0, 0, nil)
 	if err == nil && s.ctr.fatal == nil {
 		s.measure()
 	}
@@ -249,11 +249,11 @@ func New(cfg Config) (*Sandbox, error) {
 		return nil, fmt.Errorf("sandbox %s: %s: %w", cfg.Name, cfg.Script, err)
 	}
 	var ok bool
-	if s.processFn, ok = s.L.GetGlobal("process_message").(*lua.LFunction); !ok {
+	if s.processFn, ok = s.state.GetGlobal("process_message").(*lua.LFunction); !ok {
 		s.close()
 		return nil, fmt.Errorf("sandbox %s: %s does not define the function process_message", cfg.Name, cfg.Script)
 	}
-	s.timerFn, _ = s.L.GetGlobal("timer_event").(*lua.LFunction)
+	s.timerFn, _ = s.state.GetGlobal("timer_event").(*lua.LFunction)
 	if cfg.PreserveData && cfg.PreservePath != "" {
 		s.restore()
 		s.measure()
@@ -288,7 +288,7 @@ func (s *Sandbox) ProcessMessage(m *message.Message) (status int, errMsg string,
 	s.callName = "process_message()"
 	s.current, s.fieldIter = m, 0
 	s.beginCall(s.injectQuota(s.cfg.InjectLimits.ProcessMessage, 1))
-	L := s.L
+	L := s.state
 	L.Push(s.processFn)
 	perr := L.PCall(0, 2, nil)
 	if perr == nil {
@@ -317,7 +317,7 @@ func (s *Sandbox) ProcessMessage(m *message.Message) (status int, errMsg string,
 
 // results pops process_message's status and optional error string.
 func (s *Sandbox) results() (int, string, error) {
-	L := s.L
+	L := s.state
 	rs, re := L.Get(-2), L.Get(-1)
 	L.Pop(2)
 	n, ok := rs.(lua.LNumber)
@@ -374,10 +374,10 @@ func (s *Sandbox) TimerEvent(ns int64, shutdown bool) error {
 	}
 	s.callName = "timer_event()"
 	s.beginCall(s.injectQuota(s.cfg.InjectLimits.TimerEvent, 10))
-	s.L.Push(s.timerFn)
-	s.L.Push(lua.LNumber(ns))
-	s.L.Push(lua.LBool(shutdown))
-	err := s.endCall(s.L.PCall(2, 0, nil))
+	s.state.Push(s.timerFn)
+	s.state.Push(lua.LNumber(ns))
+	s.state.Push(lua.LBool(shutdown))
+	err := s.endCall(s.state.PCall(2, 0, nil))
 	if err != nil {
 		s.countError()
 	}
@@ -485,7 +485,7 @@ func (s *Sandbox) Stats() Stats {
 // releases the Lua state. The save is atomic: a temporary file in the same
 // directory, renamed over PreservePath. The sandbox is unusable afterwards.
 func (s *Sandbox) Stop() error {
-	if s.L == nil {
+	if s.state == nil {
 		return nil
 	}
 	var err error
@@ -498,9 +498,9 @@ func (s *Sandbox) Stop() error {
 }
 
 func (s *Sandbox) close() {
-	if s.L != nil {
-		s.L.Close()
-		s.L = nil
+	if s.state != nil {
+		s.state.Close()
+		s.state = nil
 		watchdogRemove(&s.ctr)
 	}
 }
