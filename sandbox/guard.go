@@ -89,7 +89,20 @@ func (s *Sandbox) guardLibraries() {
 			return orig(L)
 		}
 	}
-	wrap(tab, "insert", shift("table.insert"))
+	wrap(tab, "insert", func(L *lua.LState, orig lua.LGFunction) int {
+		t := L.CheckTable(1)
+		n := t.Len()
+		grow := 0
+		if L.GetTop() >= 3 {
+			grow = arrayGrowth(t, L.Get(2))
+		}
+		s.charge(L, "table.insert", n/elementsPerStep+1, grow)
+		return orig(L)
+	})
+	wrap(g, "rawset", func(L *lua.LState, orig lua.LGFunction) int {
+		s.charge(L, "rawset", 1, arrayGrowth(L.CheckTable(1), L.Get(2)))
+		return orig(L)
+	})
 	wrap(tab, "remove", shift("table.remove"))
 	wrap(tab, "sort", func(L *lua.LState, orig lua.LGFunction) int {
 		n := L.CheckTable(1).Len()
@@ -103,6 +116,20 @@ func (s *Sandbox) guardLibraries() {
 		return orig(L)
 	})
 	g.RawSetString("pcall", L.NewFunction(s.luaPcall))
+}
+
+// arrayGrowth returns the bytes setting key k of t adds to t's array
+// part: gopher-lua fills the gap to an integer key with nils.
+func arrayGrowth(t *lua.LTable, k lua.LValue) int {
+	kn, ok := k.(lua.LNumber)
+	if !ok {
+		return 0
+	}
+	i, n := int(kn), len(tableArray(t))
+	if float64(i) != float64(kn) || i <= n || i >= maxArrayIndex {
+		return 0
+	}
+	return sizeValue * (i - n)
 }
 
 // strIndex turns a Lua string index (negative from the end) into a

@@ -23,17 +23,18 @@ import (
 // gopher-lua keeps a table's integer keys 1..n in a Go slice and fills
 // the gap with nils when a script sets t[n] far past the end: one
 // instruction, t[67108863] = 1, would allocate a gigabyte under
-// gopher-lua's default MaxArrayIndex. Keys past maxArrayIndex go to the
-// hash part instead, which bounds that allocation to 64 MiB. The price is
+// gopher-lua's default MaxArrayIndex (several, counting append's growth).
+// Keys past maxArrayIndex go to the hash part instead, which bounds that
+// to a 16 MiB array (about 80 MiB allocated on the way). The price is
 // that # (and ipairs, table.insert) see only the first maxArrayIndex
 // entries of a sequence, a size no default memory_limit allows anyway.
 // gopher-lua's limit is a process-wide variable, set once here.
-const maxArrayIndex = 1 << 22
+const maxArrayIndex = 1 << 20
 
 func init() { lua.MaxArrayIndex = maxArrayIndex }
 
 // tableArrayOffset is where LTable keeps its array part. The walk reads the
-// slice's capacity through it, because a sparse assignment (t[4000000] =
+// slice's capacity through it, because a sparse assignment (t[1000000] =
 // 1, then nil) leaves a large array that holds no value Next would show.
 // gopher-lua v1.1.2 is pinned in go.mod; TestTableArrayLayout checks the
 // field is where this expects.

@@ -223,7 +223,7 @@ func (s *Sandbox) restoreData(path string, data []byte) {
 
 // preservedSize estimates the memory the decoded tables take once
 // restored, counting the array part gopher-lua allocates up to a table's
-// largest integer key: a few bytes of file can ask for t[4000000].
+// largest integer key: a few bytes of file can ask for t[1000000].
 func preservedSize(tables [][]preservedPair) int64 {
 	var n int64
 	for _, pairs := range tables {
