@@ -55,8 +55,8 @@ func NewMatcher(b budget.Budget) *Matcher {
 
 // Find searches s for the first match of p that starts at byte offset init
 // or later (only at init when p is anchored). It reports whether it found
-// one; the error is a malformed pattern's, "pattern too complex", or the
-// Budget's when it refused to pay for more work.
+// one. The error is "pattern too complex" (more than 200 nested choices) or
+// the Budget's when it refused to pay for more work.
 func (m *Matcher) Find(p *Pattern, s string, init int) (bool, error) {
 	if init < 0 || init > len(s) {
 		return false, nil
@@ -94,10 +94,11 @@ func (m *Matcher) Find(p *Pattern, s string, init int) (bool, error) {
 // Match returns the byte offsets of the whole last match: s[start:end].
 func (m *Matcher) Match() (start, end int) { return m.start, m.end }
 
-// Capture returns the byte offsets of capture i (0-based) of the last match.
-// A position capture returns its offset as both start and end. ok is false
-// when the capture was still unfinished when the pattern ended, which C Lua
-// reports as "unfinished capture" when the capture is used.
+// Capture returns the byte offsets of capture i of the last match, for
+// 0 <= i < NumCaptures. A position capture returns its offset as both start
+// and end. ok is false when the capture was still unfinished when the
+// pattern ended (only the Lua functions match such patterns; C Lua reports
+// "unfinished capture" when the capture is used).
 func (m *Matcher) Capture(i int) (start, end int, ok bool) {
 	c := m.caps[i]
 	switch {
