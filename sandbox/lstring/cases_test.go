@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -352,9 +353,9 @@ func luaQuote(s string) string {
 	return b.String()
 }
 
-// TestRandomAgainstCLua compares string.find, match and gsub on random
-// patterns and subjects with C Lua 5.1, when it is installed: results,
-// captures and errors alike.
+// TestRandomAgainstCLua compares string.find, match, gmatch and gsub on
+// random patterns and subjects, and string.format on random conversions,
+// with C Lua 5.1, when it is installed: results, captures and errors alike.
 func TestRandomAgainstCLua(t *testing.T) {
 	lua51, err := exec.LookPath("lua5.1")
 	if err != nil {
@@ -374,7 +375,9 @@ func TestRandomAgainstCLua(t *testing.T) {
 			s.WriteByte(subjectBytes[rng.IntN(len(subjectBytes))])
 		}
 		init := rng.IntN(16) - 4
-		switch rng.IntN(4) {
+		switch rng.IntN(5) {
+		case 4:
+			exprs = append(exprs, randomFormat(rng))
 		case 0:
 			exprs = append(exprs, fmt.Sprintf("string.match(%s, %s, %d)", luaQuote(s.String()), luaQuote(p.String()), init))
 		case 1:
@@ -412,4 +415,26 @@ func TestRandomAgainstCLua(t *testing.T) {
 			}
 		}
 	}
+}
+
+// randomFormat returns a call of string.format with one random conversion
+// and argument.
+func randomFormat(rng *rand.Rand) string {
+	var f strings.Builder
+	f.WriteString("<%")
+	for range rng.IntN(3) {
+		f.WriteByte("-+ #0"[rng.IntN(5)])
+	}
+	if rng.IntN(2) == 0 {
+		f.WriteString(strconv.Itoa(rng.IntN(25)))
+	}
+	if rng.IntN(2) == 0 {
+		f.WriteString("." + strconv.Itoa(rng.IntN(20)))
+	}
+	conv := "dicuxXoeEfgGsq"[rng.IntN(14)]
+	f.WriteByte(conv)
+	f.WriteByte('>')
+	args := []string{"0", "-0", "1", "-1", "7.5", "-7.5", "0.1", "123456789", "-2^53", "2^63", "1e100", "-1e-100",
+		"1/0", "-1/0", "1/3", "255", "65", "1e15", "3.999", `"12"`, `"a\0b"`, `"hello"`, `""`, `"x y"`}
+	return fmt.Sprintf("string.format(%s, %s)", luaQuote(f.String()), args[rng.IntN(len(args))])
 }
