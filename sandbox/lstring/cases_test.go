@@ -381,7 +381,14 @@ func TestRandomAgainstCLua(t *testing.T) {
 		case 0:
 			exprs = append(exprs, fmt.Sprintf("string.match(%s, %s, %d)", luaQuote(s.String()), luaQuote(p.String()), init))
 		case 1:
-			exprs = append(exprs, fmt.Sprintf("string.gsub(%s, %s, %q)", luaQuote(s.String()), luaQuote(p.String()), "<%0>"))
+			var r strings.Builder
+			for range rng.IntN(4) {
+				r.WriteString([]string{"<", "%0", "%1", "%2", "%%", "%a", "x"}[rng.IntN(7)])
+			}
+			if rng.IntN(8) == 0 {
+				r.WriteString("%")
+			}
+			exprs = append(exprs, fmt.Sprintf("string.gsub(%s, %s, %s, %d)", luaQuote(s.String()), luaQuote(p.String()), luaQuote(r.String()), rng.IntN(6)-1))
 		case 2:
 			exprs = append(exprs, fmt.Sprintf("G(%s, %s)", luaQuote(s.String()), luaQuote(p.String())))
 		default:
