@@ -266,6 +266,12 @@ var luaCases = []struct{ expr, want string }{
 	{`table.concat({1, 2}, {})`, `error: case:1: bad argument #2 to 'concat' (string expected, got table)`},
 	{`table.concat(nil)`, `error: case:1: bad argument #1 to 'concat' (table expected, got nil)`},
 	{`string.gfind == string.gmatch`, `true`},
+	{`select(2, pcall(string.rep))`, `"bad argument #1 to '?' (string expected, got no value)"`},
+	{`select(2, pcall(string.find, "x", "%"))`, `"malformed pattern (ends with '%')"`},
+	{`select(2, pcall(string.gsub, "abc", "%w", {a = {}}))`, `"invalid replacement value (a table)"`},
+	{`select(2, pcall(string.format, "%y", 1))`, `"invalid option '%y' to 'format'"`},
+	{`select(2, pcall(table.concat, {{}}))`, `"invalid value (table) at index 1 in table for 'concat'"`},
+	{`(function() local f = string.rep; return f("x") end)()`, `error: case:1: bad argument #2 to 'f' (number expected, got no value)`},
 	{`("x").find == string.find and ("x").gsub == string.gsub`, `true`},
 	{`table.concat("x")`, `error: case:1: bad argument #1 to 'concat' (table expected, got string)`},
 }

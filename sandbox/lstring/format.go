@@ -81,7 +81,7 @@ func (x *lib) format(L *lua.LState) int {
 			if sp.verb != 0 {
 				verb = string([]byte{sp.verb})
 			}
-			L.RaiseError("invalid option '%%%s' to 'format'", verb)
+			raisef(L, "invalid option '%%%s' to 'format'", verb)
 		}
 		// C Lua copies each formatted item as a C string: a NUL ends it.
 		if j := strings.IndexByte(string(out[start:]), 0); j >= 0 {
@@ -116,7 +116,7 @@ func parseSpec(L *lua.LState, f string, i int, sp *spec) int {
 		i++
 	}
 	if i-start > len(formatFlags) {
-		L.RaiseError("invalid format (repeated flags)")
+		raisef(L, "invalid format (repeated flags)")
 	}
 	for n := 0; n < 2 && i < len(f) && isDigit(f[i]); n++ {
 		sp.width = sp.width*10 + int(f[i]-'0')
@@ -132,7 +132,7 @@ func parseSpec(L *lua.LState, f string, i int, sp *spec) int {
 		}
 	}
 	if i < len(f) && isDigit(f[i]) {
-		L.RaiseError("invalid format (width or precision too long)")
+		raisef(L, "invalid format (width or precision too long)")
 	}
 	if i < len(f) {
 		sp.verb = f[i]

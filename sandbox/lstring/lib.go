@@ -1,6 +1,7 @@
 package lstring
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -101,7 +102,20 @@ func (x *lib) alloc(L *lua.LState, n int) {
 
 // raise raises err, from the matcher or the Budget, as a Lua error.
 func raise(L *lua.LState, err error) {
-	L.RaiseError("%s", err.Error())
+	raisef(L, "%s", err.Error())
+}
+
+// raisef raises a Lua error as C Lua's luaL_error does: prefixed with the
+// position of the caller when the caller is a Lua function, bare when it is
+// not (pcall(string.rep) fails with no position).
+func raisef(L *lua.LState, format string, args ...any) {
+	level := 0
+	if dbg, ok := L.GetStack(1); ok {
+		if _, err := L.GetInfo("S", dbg, nil); err == nil && dbg.What != "G" {
+			level = 1
+		}
+	}
+	L.Error(lua.LString(fmt.Sprintf(format, args...)), level)
 }
 
 // find implements string.find(s, pattern [, init [, plain]]).
@@ -371,11 +385,11 @@ func (g *gsubBuffer) addValue(v lua.LValue, match string) {
 			g.add(match)
 			return
 		}
-		g.L.RaiseError("invalid replacement value (a boolean)")
+		raisef(g.L, "invalid replacement value (a boolean)")
 	case lua.LTString, lua.LTNumber:
 		g.add(toString(v))
 	default:
-		g.L.RaiseError("invalid replacement value (a %s)", v.Type().String())
+		raisef(g.L, "invalid replacement value (a %s)", v.Type().String())
 	}
 }
 
@@ -422,7 +436,7 @@ func (x *lib) concat(L *lua.LState) int {
 		case lua.LTString, lua.LTNumber:
 			size += int64(len(toString(v)))
 		default:
-			L.RaiseError("invalid value (%s) at index %d in table for 'concat'", v.Type().String(), i)
+			raisef(L, "invalid value (%s) at index %d in table for 'concat'", v.Type().String(), i)
 		}
 		if i < int64(last) {
 			size += int64(len(sep))
@@ -447,12 +461,24 @@ func (x *lib) concat(L *lua.LState) int {
 	return 1
 }
 
-// Argument checks with C Lua 5.1's conversions and messages. name is the
-// function's name in the message: C Lua takes it from the call site, these
-// use the library's name for the function.
+// Argument checks with C Lua 5.1's conversions and messages.
 
+// argError raises C Lua's "bad argument" error. Like C Lua, it names the
+// function as the call site does (local f = string.find; f() says 'f'),
+// '?' when the call site has no name for it; name is for a call from Go.
 func argError(L *lua.LState, n int, name, msg string) {
-	L.RaiseError("bad argument #%d to '%s' (%s)", n, name, msg)
+	if dbg, ok := L.GetStack(0); ok {
+		if _, err := L.GetInfo("n", dbg, nil); err == nil {
+			switch dbg.Name {
+			case "(anonymous)", "main chunk":
+				name = "?"
+			case "":
+			default:
+				name = dbg.Name
+			}
+		}
+	}
+	raisef(L, "bad argument #%d to '%s' (%s)", n, name, msg)
 }
 
 func typeError(L *lua.LState, n int, name, want string) {
