@@ -7,6 +7,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"sandpiper/core/framing"
 	"sandpiper/core/message"
 )
 
@@ -570,7 +571,9 @@ func (s *Sandbox) decodeMessage(L *lua.LState) int {
 	return 1
 }
 
-// encodeMessage is encode_message(table): the message as protobuf bytes.
+// encodeMessage is encode_message(table[, framed]): the message as
+// protobuf bytes, with Heka's stream framing (record separator, header,
+// unit separator) when framed is true.
 func (s *Sandbox) encodeMessage(L *lua.LState) int {
 	t, ok := L.Get(1).(*lua.LTable)
 	if !ok {
@@ -587,6 +590,15 @@ func (s *Sandbox) encodeMessage(L *lua.LState) int {
 		s.ctr.fail(errOutput)
 		L.RaiseError("encode_message() %v (%d bytes > %d)", errOutput, size, s.limits.Output)
 	}
-	L.Push(lua.LString(m.Marshal()))
+	if !lua.LVAsBool(L.Get(2)) {
+		L.Push(lua.LString(m.Marshal()))
+		return 1
+	}
+	header := framing.AppendHeader(nil, framing.Header{MessageLength: uint32(size)})
+	b := make([]byte, 0, 3+len(header)+int(size))
+	b = append(b, framing.RecordSeparator, byte(len(header)))
+	b = append(b, header...)
+	b = append(b, framing.UnitSeparator)
+	L.Push(lua.LString(m.MarshalAppend(b)))
 	return 1
 }

@@ -68,7 +68,10 @@ func TestReadAPI(t *testing.T) {
 			local b = encode_message({Type = "t", Payload = "p", Fields = {n = {value = {1, 2}, value_type = 2}}})
 			local m = decode_message(b)
 			assert(m.Type == "t" and m.Payload == "p" and m.Fields[1].value[2] == 2 and m.Fields[1].value_type == 2)
-			assert(#m.Uuid == 16 and m.Timestamp == 42)`},
+			assert(#m.Uuid == 16 and m.Timestamp == 42)
+			local framed = encode_message({Type = "t"}, true)
+			assert(framed:byte(1) == 0x1e and framed:byte(3 + framed:byte(2)) == 0x1f)
+			assert(decode_message(framed:sub(4 + framed:byte(2))).Type == "t")`},
 		{"environment", `
 			assert(io == nil and debug == nil and coroutine == nil and package == nil)
 			assert(load == nil and loadstring == nil and loadfile == nil and dofile == nil)

@@ -116,6 +116,27 @@ func TestPreserveStartsClean(t *testing.T) {
 	}
 }
 
+// TestPreserveOverMemoryLimit: data that fits when saved but not under a
+// smaller memory limit starts the sandbox clean.
+func TestPreserveOverMemoryLimit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.data")
+	src := `big = big or {} function process_message() for i = 1, 2000 do big[i] = string.rep("x", 1000) .. i end return 0 end`
+	s, _ := newSandbox(t, src, Config{PreserveData: true, PreservePath: path})
+	if _, _, err := s.ProcessMessage(testMessage()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	small, r := newSandbox(t, src, Config{PreserveData: true, PreservePath: path, Limits: Limits{Memory: 1 << 20}})
+	if len(r.log) != 1 || !strings.Contains(r.log[0], "more than the memory limit") {
+		t.Fatalf("log = %q", r.log)
+	}
+	if err := runCheck(small, `assert(#big == 0) return 0`); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestPreserveNotAfterTermination(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.data")
 	s, _ := newSandbox(t, `x = 1 function process_message() x = 2 error("half done") end`,

@@ -211,7 +211,15 @@ const (
 // New loads cfg.Script, runs its top level within the limits, checks that
 // it defines process_message, and restores preserved globals when
 // cfg.PreserveData is set. The error names the script and what failed.
+//
+// Preserved data that cannot be restored (corrupt, saved under another
+// _PRESERVATION_VERSION, or over the memory limit once restored) is
+// logged through cfg.Log and the sandbox starts clean.
 func New(cfg Config) (*Sandbox, error) {
+	return build(cfg, cfg.PreserveData && cfg.PreservePath != "")
+}
+
+func build(cfg Config, restore bool) (*Sandbox, error) {
 	src, err := os.ReadFile(cfg.Script)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox %s: %w", cfg.Name, err)
@@ -254,13 +262,14 @@ func New(cfg Config) (*Sandbox, error) {
 		return nil, fmt.Errorf("sandbox %s: %s does not define the function process_message", cfg.Name, cfg.Script)
 	}
 	s.timerFn, _ = s.state.GetGlobal("timer_event").(*lua.LFunction)
-	if cfg.PreserveData && cfg.PreservePath != "" {
+	if restore {
 		s.restore()
 		s.measure()
 		if s.mem.current > s.limits.Memory {
 			s.close()
-			return nil, fmt.Errorf("sandbox %s: restoring %s: memory_limit exceeded (%d bytes > %d)",
-				cfg.Name, cfg.PreservePath, s.mem.current, s.limits.Memory)
+			s.logf("preserve data %s: the restored globals take %d bytes, more than the memory limit of %d; starting clean",
+				cfg.PreservePath, s.mem.current, s.limits.Memory)
+			return build(cfg, false)
 		}
 	}
 	return s, nil
