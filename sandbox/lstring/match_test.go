@@ -335,3 +335,17 @@ func ExampleMatcher_Find() {
 	// GET
 	// /index.html
 }
+
+// TestOpenWithoutLibraries checks that Open gives a state without the
+// string and table libraries its own tables, strings their metatable.
+func TestOpenWithoutLibraries(t *testing.T) {
+	L := lua.NewState(lua.Options{SkipOpenLibs: true})
+	defer L.Close()
+	Open(L, nil, nil)
+	if err := L.DoString(`result = table.concat({("key=v"):match("(%w+)="), string.rep("!", 2)})`); err != nil {
+		t.Fatal(err)
+	}
+	if got := L.GetGlobal("result").String(); got != "key!!" {
+		t.Errorf("result = %q, want %q", got, "key!!")
+	}
+}
