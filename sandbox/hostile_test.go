@@ -45,6 +45,15 @@ const (
 	hostileHeapCeiling     = 512 << 20
 )
 
+// hostileMeasuredBound bounds the sandbox's own measure of a script's heap
+// (Stats.MaxMemory): 32 times the memory limit. Between two measurements a
+// script adds what its instructions allocate until the next one, which
+// comes every 1,024 instructions at most or when the watchdog sees the
+// process heap grow by 8 MiB within 2 ms; a concatenation that doubles a
+// string just under that can take the measure to about 32 MiB. A sandbox
+// that measured more let a script hold tens of times its limit.
+const hostileMeasuredBound = 64 << 20
+
 // hostileTimeout bounds one script's run: a call that is not stopped
 // within it is a hole. 250,000 instructions are tens of milliseconds of
 // work, hundreds under -race; a call whose few instructions do far more
@@ -130,24 +139,29 @@ func (r *hostileRecorder) logLine(line string) {
 	r.log = append(r.log, line)
 }
 
-// heapSampler records the largest process heap seen, reading runtime
-// metrics every millisecond from its own goroutine until stop.
+// readHeap returns the bytes of the process heap's objects, the figure the
+// sandbox's watchdog reads (garbage included, until a collection frees
+// it), and the bytes the last collection found live.
+func readHeap() (objects, live uint64) {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	return sample[0].Value.Uint64(), sample[1].Value.Uint64()
+}
+
+// heapSampler records the largest process heap seen over the suite, and
+// the largest live heap since the start of the current script, reading
+// them every millisecond from its own goroutine until finish.
 type heapSampler struct {
-	peak atomic.Uint64
-	stop chan struct{}
-	done chan struct{}
+	mu         sync.Mutex
+	peak       uint64 // objects
+	scriptPeak uint64 // live
+	stop       chan struct{}
+	done       chan struct{}
 }
 
 func startHeapSampler() *heapSampler {
 	h := &heapSampler{stop: make(chan struct{}), done: make(chan struct{})}
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	read := func() {
-		metrics.Read(sample)
-		if v := sample[0].Value.Uint64(); v > h.peak.Load() {
-			h.peak.Store(v)
-		}
-	}
-	read()
+	h.record()
 	go func() {
 		defer close(h.done)
 		tick := time.NewTicker(time.Millisecond)
@@ -155,21 +169,50 @@ func startHeapSampler() *heapSampler {
 		for {
 			select {
 			case <-h.stop:
-				read()
+				h.record()
 				return
 			case <-tick.C:
-				read()
+				h.record()
 			}
 		}
 	}()
 	return h
 }
 
+func (h *heapSampler) record() {
+	objects, live := readHeap()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.peak = max(h.peak, objects)
+	h.scriptPeak = max(h.scriptPeak, live)
+}
+
+// startScript returns the live heap now, from which the script's peak
+// counts.
+func (h *heapSampler) startScript() uint64 {
+	_, live := readHeap()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.scriptPeak = live
+	return live
+}
+
+// scriptPeakNow records the heap and returns the largest live heap since
+// startScript.
+func (h *heapSampler) scriptPeakNow() uint64 {
+	h.record()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.scriptPeak
+}
+
 // finish stops the sampler's goroutine and returns the peak heap.
 func (h *heapSampler) finish() uint64 {
 	close(h.stop)
 	<-h.done
-	return h.peak.Load()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.peak
 }
 
 // bystanderScript is a well-behaved filter: it counts messages and reports
@@ -323,6 +366,14 @@ func (e hostileEnv) check(t *testing.T, texts []string) {
 	}
 }
 
+// hostileSuite is what every run of the suite shares.
+type hostileSuite struct {
+	by         *bystander
+	heap       *heapSampler
+	secretName string // the environment variable that must not leak
+	secret     string // its value
+}
+
 // hostileOutcome is what one hostile run produced.
 type hostileOutcome struct {
 	s   *Sandbox // nil when New failed
@@ -332,8 +383,9 @@ type hostileOutcome struct {
 // runHostile runs the script h in a fresh sandbox and checks that it was
 // stopped with its expected error, reached nothing outside, and did not
 // stop the bystander.
-func runHostile(t *testing.T, h hostileScript, by *bystander, secretName, secret string) {
-	env := newHostileEnv(t, secretName, secret)
+func runHostile(t *testing.T, h hostileScript, suite *hostileSuite) {
+	by := suite.by
+	env := newHostileEnv(t, suite.secretName, suite.secret)
 	rec := &hostileRecorder{}
 	cfg := Config{
 		Name:   "hostile",
@@ -350,6 +402,7 @@ func runHostile(t *testing.T, h hostileScript, by *bystander, secretName, secret
 		Inject:     rec.inject,
 		Log:        rec.logLine,
 	}
+	base := suite.heap.startScript()
 	before := by.ok.Load()
 	start := time.Now()
 	// The run has its own goroutine so that a script the sandbox cannot
@@ -385,6 +438,7 @@ func runHostile(t *testing.T, h hostileScript, by *bystander, secretName, secret
 		t.Fatalf("%s: not stopped after %v (it attempts: %s)", h.path, hostileTimeout, h.attempt)
 	}
 	elapsed := time.Since(start)
+	growth := int64(suite.heap.scriptPeakNow()) - int64(base)
 	if out.s != nil {
 		defer out.s.Stop()
 	}
@@ -404,8 +458,13 @@ func runHostile(t *testing.T, h hostileScript, by *bystander, secretName, secret
 		if term := out.s.Terminated(); term == nil {
 			t.Errorf("sandbox not terminated after %v", out.err)
 		}
-		if st := out.s.Stats(); st.MaxInstructions > hostileLimits.Instructions {
+		st := out.s.Stats()
+		if st.MaxInstructions > hostileLimits.Instructions {
 			t.Errorf("MaxInstructions = %d, over the limit %d", st.MaxInstructions, hostileLimits.Instructions)
+		}
+		if st.MaxMemory > hostileMeasuredBound {
+			t.Errorf("the sandbox measured %d MiB before stopping the script, over %d MiB (limit %d MiB)",
+				st.MaxMemory>>20, hostileMeasuredBound>>20, hostileLimits.Memory>>20)
 		}
 	}
 
@@ -433,7 +492,11 @@ func runHostile(t *testing.T, h hostileScript, by *bystander, secretName, secret
 		t.Errorf("the bystander filter made no progress during and after the run (calls: %d before, %d now; failure: %v)",
 			before, by.ok.Load(), by.failure.Load())
 	}
-	t.Logf("%v, bystander +%d calls", elapsed.Round(time.Millisecond), by.ok.Load()-before)
+	var measured int64
+	if out.s != nil {
+		measured = out.s.Stats().MaxMemory
+	}
+	t.Logf("%v, live heap +%d MiB, measured %d KiB, bystander +%d calls", elapsed.Round(time.Millisecond), growth>>20, measured>>10, by.ok.Load()-before)
 }
 
 // TestHostile runs the hostile suite.
@@ -459,10 +522,11 @@ func TestHostile(t *testing.T) {
 
 	heap := startHeapSampler()
 	by := startBystander(t)
+	suite := &hostileSuite{by: by, heap: heap, secretName: secretName, secret: secret}
 	start := time.Now()
 	for _, h := range scripts {
 		t.Run(strings.TrimSuffix(filepath.Base(h.path), ".lua"), func(t *testing.T) {
-			runHostile(t, h, by, secretName, secret)
+			runHostile(t, h, suite)
 		})
 	}
 	elapsed := time.Since(start)
