@@ -309,13 +309,26 @@ func TestLuaCases(t *testing.T) {
 	}
 }
 
+// needCLua returns the path of C Lua 5.1. CI installs it (.ci/run), so
+// there its absence fails the test; on a developer's machine without it the
+// oracle tests are skipped and the committed expectations still hold.
+func needCLua(t *testing.T) string {
+	t.Helper()
+	lua51, err := exec.LookPath("lua5.1")
+	if err == nil {
+		return lua51
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("lua5.1 is not installed; .ci/run installs it")
+	}
+	t.Skip("lua5.1 is not installed (apt-get install lua5.1): the expectations stay as committed")
+	return ""
+}
+
 // TestLuaCasesAgainstCLua checks that the expectations of luaCases are what
 // C Lua 5.1 answers.
 func TestLuaCasesAgainstCLua(t *testing.T) {
-	lua51, err := exec.LookPath("lua5.1")
-	if err != nil {
-		t.Skip("lua5.1 is not installed: the expectations stay as committed")
-	}
+	lua51 := needCLua(t)
 	var script bytes.Buffer
 	script.WriteString("dofile('testdata/harness.lua')\n")
 	for _, c := range luaCases {
@@ -363,10 +376,7 @@ func luaQuote(s string) string {
 // random patterns and subjects, and string.format on random conversions,
 // with C Lua 5.1, when it is installed: results, captures and errors alike.
 func TestRandomAgainstCLua(t *testing.T) {
-	lua51, err := exec.LookPath("lua5.1")
-	if err != nil {
-		t.Skip("lua5.1 is not installed")
-	}
+	lua51 := needCLua(t)
 	pieces := []string{"a", "b", ".", "%a", "%d", "%s", "%w", "%p", "%A", "[ab]", "[^a]", "[a-c]", "[%a-]", "[]]",
 		"%f[%w]", "%f[%W]", "%b()", "(", ")", "()", "*", "+", "-", "?", "^", "$", "%1", "%2", "%%", "]", "x", "%", "\x00"}
 	subjectBytes := "aab b()1.x]^$\x00"
