@@ -115,6 +115,19 @@ func (s *Sandbox) readMessage(L *lua.LState) int {
 		L.Push(lua.LNil)
 		return 1
 	}
+	// Fields come first: most reads are of fields.
+	if fname, ok := fieldName(string(name)); ok {
+		fi, ai := 0, 0
+		if L.GetTop() > 1 {
+			fi, ai = optIndex(L, "read_message", 2), optIndex(L, "read_message", 3)
+		}
+		if f := m.Field(fname, fi); f != nil {
+			L.Push(fieldValue(f, ai))
+		} else {
+			L.Push(lua.LNil)
+		}
+		return 1
+	}
 	switch name {
 	case "Payload":
 		L.Push(lua.LString(m.Payload))
@@ -140,18 +153,7 @@ func (s *Sandbox) readMessage(L *lua.LState) int {
 		}
 		L.Push(lua.LString(m.Marshal()))
 	default:
-		fname, ok := fieldName(string(name))
-		if !ok {
-			L.Push(lua.LNil)
-			return 1
-		}
-		fi, ai := optIndex(L, "read_message", 2), optIndex(L, "read_message", 3)
-		f := m.Field(fname, fi)
-		if f == nil {
-			L.Push(lua.LNil)
-			return 1
-		}
-		L.Push(fieldValue(f, ai))
+		L.Push(lua.LNil)
 	}
 	return 1
 }

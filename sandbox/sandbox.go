@@ -26,7 +26,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -154,8 +153,7 @@ type Sandbox struct {
 
 	builtinGlobals map[string]lua.LValue // the environment's own globals, never preserved
 
-	statsMu    sync.Mutex
-	stats      Stats
+	stats      liveStats
 	terminated atomic.Pointer[error]
 }
 
@@ -175,6 +173,24 @@ type Stats struct {
 	TimedCalls int64         // calls timed
 	TimedTotal time.Duration // their total duration
 	MaxTime    time.Duration // the longest timed call
+}
+
+// liveStats are the statistics as the sandbox's goroutine updates them:
+// atomics, because Stats may be called from any goroutine, and a call
+// costs one atomic add (the maxima change rarely, and only the sandbox's
+// goroutine writes them).
+type liveStats struct {
+	calls, errors, injected         atomic.Int64
+	memory, maxMemory               atomic.Int64
+	maxInstructions, maxOutput      atomic.Int64
+	timedCalls, timedTotal, maxTime atomic.Int64
+}
+
+// raise stores v in m when it is larger; m has one writer.
+func raise(m *atomic.Int64, v int64) {
+	if v > m.Load() {
+		m.Store(v)
+	}
 }
 
 // MeanTime returns the mean duration of the timed calls, 0 before the
@@ -362,9 +378,7 @@ func (s *Sandbox) deliver(m *message.Message) error {
 			return err
 		}
 	}
-	s.statsMu.Lock()
-	s.stats.Injected++
-	s.statsMu.Unlock()
+	s.stats.injected.Add(1)
 	return nil
 }
 
@@ -432,21 +446,21 @@ func (s *Sandbox) endCall(perr error) error {
 			err = fmt.Errorf("%s %w", s.callName, budget.ErrMemory)
 		}
 	}
-	s.statsMu.Lock()
 	st := &s.stats
 	if s.callName != initCall {
-		st.Calls++
+		st.calls.Add(1)
 		if timed {
-			st.TimedCalls++
-			st.TimedTotal += elapsed
-			st.MaxTime = max(st.MaxTime, elapsed)
+			st.timedCalls.Add(1)
+			st.timedTotal.Add(int64(elapsed))
+			raise(&st.maxTime, int64(elapsed))
 		}
 	}
-	st.MaxInstructions = max(st.MaxInstructions, used)
-	st.MaxOutput = max(st.MaxOutput, s.callOutput)
-	st.Memory = s.mem.current
-	st.MaxMemory = max(st.MaxMemory, s.mem.current)
-	s.statsMu.Unlock()
+	raise(&st.maxInstructions, used)
+	raise(&st.maxOutput, s.callOutput)
+	if st.memory.Load() != s.mem.current {
+		st.memory.Store(s.mem.current)
+		raise(&st.maxMemory, s.mem.current)
+	}
 	if err != nil {
 		s.terminate(err)
 	}
@@ -464,9 +478,7 @@ func luaErrorText(err error) string {
 }
 
 func (s *Sandbox) countError() {
-	s.statsMu.Lock()
-	s.stats.Errors++
-	s.statsMu.Unlock()
+	s.stats.errors.Add(1)
 }
 
 func (s *Sandbox) terminate(err error) {
@@ -484,9 +496,19 @@ func (s *Sandbox) Terminated() error {
 
 // Stats returns the sandbox's statistics. Safe for concurrent use.
 func (s *Sandbox) Stats() Stats {
-	s.statsMu.Lock()
-	defer s.statsMu.Unlock()
-	return s.stats
+	st := &s.stats
+	return Stats{
+		Calls:           st.calls.Load(),
+		Errors:          st.errors.Load(),
+		Injected:        st.injected.Load(),
+		Memory:          st.memory.Load(),
+		MaxMemory:       st.maxMemory.Load(),
+		MaxInstructions: st.maxInstructions.Load(),
+		MaxOutput:       st.maxOutput.Load(),
+		TimedCalls:      st.timedCalls.Load(),
+		TimedTotal:      time.Duration(st.timedTotal.Load()),
+		MaxTime:         time.Duration(st.maxTime.Load()),
+	}
 }
 
 // Stop saves the globals when Config.PreserveData is set and the sandbox
