@@ -18,7 +18,8 @@ import (
 // memState.afterCall): after any call that ran many instructions or whose
 // Go functions granted many bytes, and every measureEvery calls otherwise;
 // within a long call every measureInterval instructions; and whenever the
-// watchdog sees the process heap grow fast.
+// watchdog sees the process heap grow fast (during the call, or after the
+// next call when the growth came and went between two of its looks).
 
 // gopher-lua keeps a table's integer keys 1..n in a Go slice and fills
 // the gap with nils when a script sets t[n] far past the end: one
@@ -71,6 +72,7 @@ const (
 
 type memState struct {
 	current      int64
+	epoch        int64 // heapEpoch at the last measurement
 	calls        int   // calls since the last measurement
 	instructions int64 // instructions since the last measurement
 
@@ -85,7 +87,7 @@ func (m *memState) afterCall(s *Sandbox, used int64) {
 	m.calls++
 	m.instructions += used
 	if m.calls >= measureEvery || m.instructions >= measureInstructions ||
-		s.ctr.allocated > s.limits.Memory/16 {
+		s.ctr.allocated > s.limits.Memory/16 || heapEpoch.Load() != m.epoch {
 		s.measure()
 	}
 }
@@ -94,6 +96,7 @@ func (m *memState) afterCall(s *Sandbox, used int64) {
 func (s *Sandbox) measure() {
 	m := &s.mem
 	m.calls, m.instructions, s.ctr.allocated = 0, 0, 0
+	m.epoch = heapEpoch.Load()
 	if m.seen == nil {
 		m.seen = make(map[unsafe.Pointer]struct{}, 256)
 	}

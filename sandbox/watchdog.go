@@ -44,7 +44,7 @@ var callTimeLimit atomic.Int64
 
 // SetCallTimeLimit sets the wall-clock time a call may run before the
 // watchdog ends it as out of instructions; d <= 0 restores
-// DefaultCallTimeLimit. The watchdog looks every 2 ms.
+// DefaultCallTimeLimit. The watchdog looks every millisecond.
 func SetCallTimeLimit(d time.Duration) { callTimeLimit.Store(int64(d)) }
 
 // CallTimeLimit returns the call time limit in force.
@@ -60,12 +60,18 @@ func CallTimeLimit() time.Duration {
 const DefaultMemoryCeiling = 1 << 30
 
 const (
-	watchdogPeriod = 2 * time.Millisecond
+	watchdogPeriod = time.Millisecond
 	watchdogGrowth = 4 << 20
 	gcInterval     = 100 * time.Millisecond
 )
 
 var ceiling atomic.Int64
+
+// heapEpoch counts the watchdog's sightings of fast heap growth. A sandbox
+// measures its heap after its next call whenever the epoch moved since its
+// last measurement, so that growth from a call too short for the watchdog
+// to catch running is seen one call later.
+var heapEpoch atomic.Int64
 
 // SetMemoryCeiling sets the process heap ceiling, in bytes, that the
 // watchdog enforces on running sandbox calls; n <= 0 restores the default.
@@ -150,6 +156,7 @@ func watchdogLoop() {
 			return
 		}
 		if grew > watchdogGrowth || over {
+			heapEpoch.Add(1)
 			forRunning((*counter).requestCheck)
 		}
 		now := time.Now()
