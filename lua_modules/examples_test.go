@@ -35,7 +35,7 @@ func (c *collector) take() []*message.Message {
 
 // start runs script in a new sandbox of kind with config, stopped at the
 // end of the test.
-func start(t *testing.T, kind sandbox.Kind, script string, config map[string]any) (*sandbox.Sandbox, *collector) {
+func start(t testing.TB, kind sandbox.Kind, script string, config map[string]any) (*sandbox.Sandbox, *collector) {
 	t.Helper()
 	c := &collector{}
 	s, err := sandbox.New(sandbox.Config{
@@ -138,6 +138,12 @@ func TestKVDecoder(t *testing.T) {
 			`q:STRING=["a \"b\" c\\d\\e"] n:STRING=["12"] empty:STRING=[""] bare:STRING=[""]`, ""},
 		{"repeated keys and odd spacing", "\t tag=a  k.e-y_2=1\ttag=b ",
 			`tag:STRING=["a"] k.e-y_2:INTEGER=[1] tag:STRING=["b"]`, ""},
+		// Found by FuzzKVDecoder: "%d*%.?%d*[eE]" backtracked quadratically
+		// on a run of digits and a 2 KB value terminated the decoder.
+		{"a long run of digits is no catastrophe", "a=" + strings.Repeat("1", 4000) + "x",
+			`a:STRING=["` + strings.Repeat("1", 4000) + `x"]`, ""},
+		{"nor a long decimal without its exponent", "a=" + strings.Repeat("2", 2000) + "." + strings.Repeat("3", 2000) + "e",
+			`a:STRING=["` + strings.Repeat("2", 2000) + "." + strings.Repeat("3", 2000) + `e"]`, ""},
 		{"a token without =", `a=1 oops`, "", `column 5: "oops" is not key=value`},
 		{"a key starting with a digit", `9a=1`, "", `column 1: "9a=1" is not key=value`},
 		{"no key", `=1`, "", `column 1: "=1" is not key=value`},
@@ -147,9 +153,9 @@ func TestKVDecoder(t *testing.T) {
 		{"an empty line", ``, "", `empty line: no key=value pairs`},
 		{"a blank line", " \t ", "", `empty line: no key=value pairs`},
 	}
-	s, c := start(t, sandbox.Decoder, "decoders/kv.lua", map[string]any{"type": "kv"})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			s, c := start(t, sandbox.Decoder, "decoders/kv.lua", map[string]any{"type": "kv"})
 			in := message.New(1_795_860_000_000_000_000)
 			in.Type, in.Hostname, in.Payload = "raw", "web1", tc.line
 			status, errMsg, err := s.ProcessMessage(in)
@@ -238,6 +244,36 @@ func TestCounterFilter(t *testing.T) {
 	tick(180e9, `502:INTEGER=[1]`)
 	if n := len(c.take()); n != 0 {
 		t.Errorf("%d messages injected outside timer_event", n)
+	}
+}
+
+// TestCounterFilterBounds: values without end, and long ones, neither
+// exhaust the memory limit nor make a report past the output limit.
+func TestCounterFilterBounds(t *testing.T) {
+	s, c := start(t, sandbox.Filter, "filters/counter.lua", map[string]any{"count_by": "Payload"})
+	m := message.New(1)
+	for i := range 2000 {
+		m.Payload = fmt.Sprintf("%06d%s", i, strings.Repeat("v", 30000))
+		if st, errMsg, err := s.ProcessMessage(m); st != 0 || err != nil {
+			t.Fatalf("message %d: status %d %q, error %v", i, st, errMsg, err)
+		}
+	}
+	if err := s.TimerEvent(1, false); err != nil {
+		t.Fatal(err)
+	}
+	out := c.take()
+	if len(out) != 1 || len(out[0].Fields) != 101 {
+		t.Fatalf("emitted %d messages, want one of 101 fields", len(out))
+	}
+	report := out[0]
+	if other := report.Field("_other", 0); other == nil || other.Integers[0] != 1900 {
+		t.Errorf("_other = %+v, want 1900", other)
+	}
+	if f := report.Fields[0]; len(f.Name) != 64 || !strings.HasPrefix(f.Name, "0000") {
+		t.Errorf("a field named %q, want the value's first 64 bytes", f.Name)
+	}
+	if size := report.Size(); size > 10000 {
+		t.Errorf("the report takes %d bytes, want less than 10 KB", size)
 	}
 }
 

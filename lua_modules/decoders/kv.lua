@@ -35,6 +35,10 @@ local keep_payload = read_config("keep_payload") ~= false
 local max_exact = 2 ^ 53
 
 -- typed returns a bare value as a number with its value_type, or the text.
+-- Its patterns have no two repetitions that could share characters, so
+-- that they take time in proportion to the value: "%d*%.?%d*e" on a long run
+-- of digits backtracks quadratically, and one 2 KB line would exhaust the
+-- instruction limit and terminate the decoder.
 local function typed(raw)
     if raw:find("^[-+]?%d+$") then
         local n = tonumber(raw)
@@ -43,17 +47,16 @@ local function typed(raw)
         end
         return raw, 0
     end
-    local mantissa, exponent = raw:match("^([-+]?%d*%.?%d*)([eE][-+]?%d+)$")
-    if not mantissa then
-        mantissa, exponent = raw:match("^[-+]?%d*%.%d*$"), ""
-    end
-    if mantissa and mantissa:find("%d") then
+    -- The first %d* takes every leading digit, so the second part starts
+    -- with the point or is empty, and (.*)$ never fails: no backtracking.
+    local sign, int, frac, exponent = raw:match("^([-+]?)(%d*)(%.?%d*)(.*)$")
+    if (int ~= "" or #frac > 1) and (exponent == "" or exponent:find("^[eE][-+]?%d+$")) then
         -- gopher-lua's tonumber reads a string without a point as an
-        -- integer only ("1e2" gives nil): a point keeps it a decimal.
-        if not mantissa:find(".", 1, true) then
-            mantissa = mantissa .. "."
+        -- integer only ("1e2" gives nil): the point keeps it a decimal.
+        if frac == "" then
+            frac = "."
         end
-        local n = tonumber(mantissa .. exponent)
+        local n = tonumber(sign .. int .. frac .. exponent)
         if n then
             return n, 3
         end
