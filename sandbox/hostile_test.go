@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/metrics"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,7 +24,10 @@ import (
 // "Expect: ", the text its error must contain; "-- Call: timer_event" or
 // "-- Call: initialization" on a following comment line says where the
 // attack runs (process_message by default), "-- Kind: decoder" makes it a
-// decoder. Scripts that reveal a hole the sandbox has not closed yet live in
+// decoder, and "-- Stopped by: the call time limit" says that only the
+// watchdog's wall-clock limit can stop it (its instructions do work that
+// no count sees); every other script must be stopped by the limits proper.
+// Scripts that reveal a hole the sandbox has not closed yet live in
 // testdata/hostile/open/, outside the glob, with a README saying what fails.
 
 // hostileLimits are small so that every script meets its limit fast: a
@@ -62,6 +66,10 @@ const hostileMeasuredBound = 64 << 20
 // (DefaultCallTimeLimit, 3 s).
 const hostileTimeout = 5 * time.Second
 
+// callTimeLimitLog is what a sandbox logs when the watchdog's call time
+// limit ended its call.
+const callTimeLimitLog = "its instructions did far more work than they count for"
+
 // hostileSuiteTime bounds the whole suite, which runs in make test.
 const hostileSuiteTime = 20 * time.Second
 
@@ -72,6 +80,7 @@ type hostileScript struct {
 	expect  string // text the error must contain
 	call    string // "process_message", "timer_event" or "initialization"
 	kind    Kind
+	timed   bool // stopped by the call time limit
 }
 
 // callName is the prefix the sandbox's error starts with.
@@ -110,6 +119,8 @@ func readHostileScript(path string) (hostileScript, error) {
 			h.call = value
 		case key == "Kind" && value == "decoder":
 			h.kind = Decoder
+		case key == "Stopped by" && value == "the call time limit":
+			h.timed = true
 		default:
 			return h, fmt.Errorf("%s:%d: unknown header line %q", path, n, sc.Text())
 		}
@@ -465,7 +476,7 @@ func runHostile(t *testing.T, h hostileScript, suite *hostileSuite) {
 	}
 	var st Stats
 	if out.s != nil && h.call != initCall {
-		if term := out.s.Terminated(); term == nil {
+		if term := out.s.Terminated(); term == nil && out.err != nil {
 			t.Errorf("sandbox not terminated after %v", out.err)
 		}
 		st = out.s.Stats()
@@ -484,7 +495,11 @@ func runHostile(t *testing.T, h hostileScript, suite *hostileSuite) {
 		texts = append(texts, string(m.AppendJSON(nil)))
 	}
 	injected, logged := len(rec.injected), len(rec.log)
+	timed := slices.ContainsFunc(rec.log, func(line string) bool { return strings.Contains(line, callTimeLimitLog) })
 	rec.mu.Unlock()
+	if timed != h.timed {
+		t.Errorf("stopped by the call time limit: %v, want %v (log %q)", timed, h.timed, rec.log)
+	}
 	env.check(t, texts)
 	quota := map[string]int{"process_message": 1, "timer_event": 10, initCall: 0}[h.call]
 	if h.kind == Decoder {
