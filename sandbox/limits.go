@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"runtime/metrics"
 	"sync/atomic"
 	"time"
 
@@ -15,22 +16,39 @@ var errOutput = errors.New("output_limit exceeded")
 // A long call measures its Lua heap every so many instructions, so that a
 // loop that grows a table is stopped by the first measurement past the
 // memory limit: the interval is the headroom left under the limit divided
-// by midCallGrowth (the bytes one instruction is assumed to add at most,
-// a new table with its slot), within [midCallMin, midCallMax].
-// timeSampleEvery is how often a call is timed: one in so many.
-const timeSampleEvery = 16
-
+// by midCallGrowth (the bytes an instruction is assumed to add), but at
+// least walkCostFactor times the values the last walk visited, so that
+// walking a large heap never costs more than a fraction of the call, and
+// within [midCallMin, midCallMax].
 const (
-	midCallGrowth = 64
-	midCallMin    = 1 << 10
-	midCallMax    = 1 << 17
+	midCallGrowth  = 1024
+	walkCostFactor = 8
+	midCallMin     = 256
+	midCallMax     = 1 << 17
 )
 
 // measureInterval returns the instructions to run before the next
 // mid-call measurement.
 func (c *counter) measureInterval() int64 {
-	return min(max((c.sb.limits.Memory-c.sb.mem.current)/midCallGrowth, midCallMin), midCallMax)
+	m := &c.sb.mem
+	n := max((c.sb.limits.Memory-m.current)/midCallGrowth, walkCostFactor*m.visited, midCallMin)
+	return min(n, midCallMax)
 }
+
+// A long call also looks at the process heap every heapLookEvery
+// instructions (a runtime/metrics read, about 300 ns, so about 5 % of the
+// call's time) and measures its Lua heap when the process heap grew by
+// more than heapLookGrowth since its last look: one instruction can
+// allocate megabytes (s .. t on long strings), and the watchdog, which
+// sees the same growth, may not be scheduled in time on a busy machine.
+// Calls shorter than heapLookEvery instructions never pay for it.
+const (
+	heapLookEvery  = 256
+	heapLookGrowth = 4 << 20
+)
+
+// timeSampleEvery is how often a call is timed: one in so many.
+const timeSampleEvery = 16
 
 // counter counts the instructions of the running call. It is the
 // context.Context of the sandbox's LState: gopher-lua evaluates Done()
@@ -70,9 +88,12 @@ type counter struct {
 	// inflight is what Alloc granted since the last VM instruction: the
 	// buffer of the Go function running now (a growing gsub result), which
 	// no measurement can see until the function returns it to Lua.
-	inflight int64
-	allocAt  int64 // the VM instruction count when inflight began
-	goSteps  int64 // steps charged by Go functions in this call
+	inflight     int64
+	allocAt      int64 // the VM instruction count when inflight began
+	goSteps      int64 // steps charged by Go functions in this call
+	nextHeapLook int64 // the instruction count of the next look at the process heap
+	heapAtLook   int64 // the process heap at the last look
+	heapSample   []metrics.Sample
 	// slowCall is set by the watchdog when the call has run longer than
 	// CallTimeLimit(); the slow path then ends it as out of instructions.
 	slowCall  atomic.Bool
@@ -87,6 +108,7 @@ func (c *counter) init(sb *Sandbox) {
 	c.budget = sb.limits.Instructions
 	c.closed = make(chan struct{})
 	close(c.closed)
+	c.heapSample = []metrics.Sample{{Name: heapMetric}}
 }
 
 func (c *counter) begin() {
@@ -99,7 +121,9 @@ func (c *counter) begin() {
 		c.slowCall.Store(false)
 	}
 	c.nextCheck = c.measureInterval()
-	c.limit = min(c.budget, c.nextCheck)
+	c.nextHeapLook = heapLookEvery
+	c.heapAtLook = watchdogHeap.Load()
+	c.limit = min(c.budget, c.nextCheck, c.nextHeapLook)
 	c.call.Store(c.calls + 1)
 	if c.calls%timeSampleEvery == 0 {
 		c.start = time.Now()
@@ -148,14 +172,22 @@ func (c *counter) slow() <-chan struct{} {
 		c.sb.logf("process heap above the memory ceiling of %d bytes: call ended", MemoryCeiling())
 		return c.fail(budget.ErrMemory)
 	}
-	if c.check.Swap(false) || c.n >= c.nextCheck {
+	check := c.check.Swap(false) || c.n >= c.nextCheck
+	if c.n >= c.nextHeapLook {
+		c.nextHeapLook = c.n + heapLookEvery
+		metrics.Read(c.heapSample)
+		heap := int64(c.heapSample[0].Value.Uint64())
+		check = check || heap-c.heapAtLook > heapLookGrowth
+		c.heapAtLook = heap
+	}
+	if check {
 		c.sb.measure()
 		if c.sb.mem.current > c.sb.limits.Memory {
 			return c.fail(budget.ErrMemory)
 		}
 		c.nextCheck = c.n + c.measureInterval()
 	}
-	c.limit = min(c.budget, c.nextCheck)
+	c.limit = min(c.budget, c.nextCheck, c.nextHeapLook)
 	return nil
 }
 

@@ -214,6 +214,25 @@ func TestTableArrayLayout(t *testing.T) {
 	}
 }
 
+// TestRegistryLayout checks that the walk finds gopher-lua's data stack,
+// and that values only the stack holds are measured.
+func TestRegistryLayout(t *testing.T) {
+	if !registryLayout.ok {
+		t.Fatal("gopher-lua's LState.reg.array/top not found")
+	}
+	s, _ := newSandbox(t, `
+		local big = string.rep("x", 1e6)
+		local function hold(depth, ...)
+			if depth == 0 then while true do end end
+			return (hold(depth - 1, big .. depth))
+		end
+		function process_message() hold(10) return 0 end`, Config{Limits: Limits{Memory: 4 << 20, Instructions: 1e8}})
+	_, _, err := s.ProcessMessage(testMessage())
+	if err == nil || err.Error() != "process_message() memory_limit exceeded" {
+		t.Fatalf("10 MB held as varargs: err = %v", err)
+	}
+}
+
 // TestSparseArray: a far integer key goes to the hash part, and an array
 // emptied again still counts for its capacity.
 func TestSparseArray(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 // gopher-lua allocates from the Go heap and has no allocator hook, so a
 // sandbox's memory is what can be reached from its Lua state: the globals,
 // the registry (loaded modules, library tables), the string metatable and
-// the locals of every active stack frame. measure walks all of it and
+// the registers of every active stack frame. measure walks all of it and
 // estimates the bytes each value holds in Go's heap; garbage is not
 // counted, as Lua's own count would not count it after a collection.
 //
@@ -52,6 +52,45 @@ func tableArray(t *lua.LTable) []lua.LValue {
 	return *(*[]lua.LValue)(unsafe.Add(unsafe.Pointer(t), tableArrayOffset))
 }
 
+// registryLayout locates the Lua data stack of an LState: the field reg
+// (*registry) and, in the registry, array ([]LValue) and top (int). The
+// walk reads every register below top, which holds what the active frames
+// hold, named locals or not (varargs, temporaries). When gopher-lua's
+// layout is not the one expected, ok is false and the walk falls back on
+// the named locals of each frame.
+var registryLayout = func() (l struct {
+	reg, array, top uintptr
+	ok              bool
+}) {
+	reg, ok := reflect.TypeFor[lua.LState]().FieldByName("reg")
+	if !ok || reg.Type.Kind() != reflect.Pointer {
+		return l
+	}
+	rt := reg.Type.Elem()
+	array, ok1 := rt.FieldByName("array")
+	top, ok2 := rt.FieldByName("top")
+	if !ok1 || !ok2 || array.Type != reflect.TypeFor[[]lua.LValue]() || top.Type.Kind() != reflect.Int {
+		return l
+	}
+	l.reg, l.array, l.top, l.ok = reg.Offset, array.Offset, top.Offset, true
+	return l
+}()
+
+// registers returns the live part of L's data stack, or false when the
+// layout is unknown.
+func registers(L *lua.LState) ([]lua.LValue, bool) {
+	if !registryLayout.ok {
+		return nil, false
+	}
+	reg := *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(L), registryLayout.reg))
+	if reg == nil {
+		return nil, false
+	}
+	array := *(*[]lua.LValue)(unsafe.Add(reg, registryLayout.array))
+	top := *(*int)(unsafe.Add(reg, registryLayout.top))
+	return array[:min(max(top, 0), len(array))], true
+}
+
 // Estimated sizes in Go's heap, bytes (64-bit).
 const (
 	sizeValue    = 16  // an LValue interface
@@ -72,6 +111,7 @@ const (
 
 type memState struct {
 	current      int64
+	visited      int64 // values the last walk visited
 	epoch        int64 // heapEpoch at the last measurement
 	calls        int   // calls since the last measurement
 	instructions int64 // instructions since the last measurement
@@ -109,27 +149,37 @@ func (s *Sandbox) measure() {
 	if s.modules.stringMeta != nil {
 		push(s.modules.stringMeta)
 	}
-	depth := stackDepth(L)
-	for level := 0; level < depth; level++ {
-		dbg, ok := L.GetStack(level)
-		if !ok {
-			break
+	if regs, ok := registers(L); ok {
+		for _, v := range regs {
+			if v != nil {
+				push(v)
+			}
 		}
-		for n := 1; ; n++ {
-			name, v := L.GetLocal(dbg, n)
-			if name == "" {
+	} else {
+		depth := stackDepth(L)
+		for level := 0; level < depth; level++ {
+			dbg, ok := L.GetStack(level)
+			if !ok {
 				break
 			}
-			push(v)
+			for n := 1; ; n++ {
+				name, v := L.GetLocal(dbg, n)
+				if name == "" {
+					break
+				}
+				push(v)
+			}
+		}
+		for i := 1; i <= L.GetTop(); i++ {
+			push(L.Get(i))
 		}
 	}
-	for i := 1; i <= L.GetTop(); i++ {
-		push(L.Get(i))
-	}
+	m.visited = 0
 	for len(m.pending) > 0 {
 		v := m.pending[len(m.pending)-1]
 		m.pending = m.pending[:len(m.pending)-1]
 		total += m.size(v, push)
+		m.visited++
 	}
 	clear(m.seen)
 	m.current = total + s.pendingBytes + int64(cap(s.payload))

@@ -67,6 +67,13 @@ const (
 
 var ceiling atomic.Int64
 
+// heapMetric is the process heap the watchdog and long calls look at:
+// the bytes of live and not yet swept heap objects.
+const heapMetric = "/memory/classes/heap/objects:bytes"
+
+// watchdogHeap is the process heap at the watchdog's last look.
+var watchdogHeap atomic.Int64
+
 // heapEpoch counts the watchdog's sightings of fast heap growth. A sandbox
 // measures its heap after its next call whenever the epoch moved since its
 // last measurement, so that growth from a call too short for the watchdog
@@ -135,10 +142,12 @@ func watchdogLoop() {
 	// The heap's growth between two looks stands for the allocation in
 	// between: the runtime's cumulative allocation count is only brought up
 	// to date at collections, too late to tell a tick from the next.
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	sample := []metrics.Sample{{Name: heapMetric}}
 	read := func() int64 {
 		metrics.Read(sample)
-		return int64(sample[0].Value.Uint64())
+		heap := int64(sample[0].Value.Uint64())
+		watchdogHeap.Store(heap)
+		return heap
 	}
 	last := read()
 	var lastGC time.Time
