@@ -240,6 +240,8 @@ func (s *Sandbox) writeMessage(L *lua.LState) int {
 		argError(L, fn, 2, "%s wants a number, got %s", name, v.Type())
 		return 0
 	}
+	// What is written stays in the message, outside the Lua heap.
+	s.hold(L, fn, valueSize(v))
 	switch name {
 	case "Payload":
 		m.Payload = str()
@@ -286,11 +288,29 @@ func (s *Sandbox) writeMessage(L *lua.LState) int {
 			argError(L, fn, 3, "want a string representation, got %s", r.Type())
 		}
 		fi, ai := optIndex(L, fn, 4), optIndex(L, fn, 5)
+		// Finding the field compares its name with every field's.
+		s.charge(L, fn, len(m.Fields)*(1+len(fname)/bytesPerStep), 0)
+		s.hold(L, fn, len(fname))
 		if err := writeField(m, fname, v, rep, fi, ai); err != nil {
 			L.RaiseError("write_message() %s: %v", name, err)
 		}
 	}
 	return 0
+}
+
+// hold counts n bytes the call keeps outside the Lua heap against the
+// memory limit.
+func (s *Sandbox) hold(L *lua.LState, fn string, n int) {
+	s.heldBytes += int64(n)
+	s.charge(L, fn, 1, n)
+}
+
+// valueSize is what a Lua value stored in a message takes.
+func valueSize(v lua.LValue) int {
+	if str, ok := v.(lua.LString); ok {
+		return len(str) + sizeString
+	}
+	return sizeValue
 }
 
 // parseUUID accepts Heka's 16 raw bytes or the 36-character text form.
@@ -425,7 +445,8 @@ func (s *Sandbox) inject(L *lua.LState, fn string, m *message.Message, payload b
 	}
 	size := int64(m.Size())
 	if payload {
-		size = int64(len(m.Payload))
+		// The payload and its type and name, which become fields.
+		size = int64(len(m.Payload) + len(m.Fields[0].Strings[0]) + len(m.Fields[1].Strings[0]))
 	}
 	s.callOutput = max(s.callOutput, size)
 	if size > s.limits.Output {
@@ -439,11 +460,7 @@ func (s *Sandbox) inject(L *lua.LState, fn string, m *message.Message, payload b
 		s.fillRequired(m)
 		// Queued messages are memory the script holds until the call
 		// returns: they count against its memory limit.
-		queued := int64(m.Size()) + queuedMessageOverhead
-		s.pendingBytes += queued
-		if err := s.ctr.Alloc(int(queued)); err != nil {
-			L.RaiseError("%s() %v", fn, err)
-		}
+		s.hold(L, fn, m.Size()+queuedMessageOverhead)
 		s.pending = append(s.pending, m)
 		return
 	}

@@ -61,6 +61,8 @@ func TestLimits(t *testing.T) {
 			"process_message() memory_limit exceeded", Limits{Memory: 1 << 20}, 0},
 		{"table.insert far position", `table.insert({}, 1000000, 1)`,
 			"process_message() memory_limit exceeded", Limits{Memory: 1 << 20}, 0},
+		{"payload type and name", `inject_payload(string.rep("t", 1e5), string.rep("n", 1e5), "x")`,
+			"process_message() output_limit exceeded", Limits{}, 0},
 		{"payload flood", `for i = 1, 1e6 do add_to_payload("0123456789") end`,
 			"process_message() output_limit exceeded", Limits{}, 0},
 		{"payload flood through pcall", `for i = 1, 1e6 do pcall(add_to_payload, "0123456789") end return 0`,
@@ -259,6 +261,28 @@ func TestSparseArray(t *testing.T) {
 			}
 			if s.measure(); s.mem.current < c.minMemory {
 				t.Errorf("measured %d bytes, want at least %d", s.mem.current, c.minMemory)
+			}
+		})
+	}
+}
+
+// TestDecoderWriteLimits: what write_message puts into the message counts
+// against the memory limit, and finding a field charges its comparisons.
+func TestDecoderWriteLimits(t *testing.T) {
+	cases := []struct{ name, body, want string }{
+		{"values", `local s = string.rep("x", 1000) for i = 0, 1e9 do write_message("Fields[big]", s .. i, "", 0, i) end`,
+			"process_message() memory_limit exceeded"},
+		{"field names", `local p = "Fields[" .. string.rep("p", 1000) for i = 1, 1e9 do write_message(p .. i .. "]", i) end`,
+			"process_message() instruction_limit exceeded"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			SetCallTimeLimit(time.Minute)
+			defer SetCallTimeLimit(0)
+			s, _ := newSandbox(t, "function process_message()\n"+c.body+"\nreturn 0 end",
+				Config{Kind: Decoder, Limits: Limits{Memory: 1 << 20}})
+			if _, _, err := s.ProcessMessage(testMessage()); err == nil || err.Error() != c.want {
+				t.Fatalf("err = %v, want %q", err, c.want)
 			}
 		})
 	}

@@ -182,7 +182,7 @@ func (s *Sandbox) measure() {
 		m.visited++
 	}
 	clear(m.seen)
-	m.current = total + s.pendingBytes + int64(cap(s.payload))
+	m.current = total + s.heldBytes + int64(cap(s.payload))
 }
 
 // size returns the bytes v holds itself, pushing the values it refers to;

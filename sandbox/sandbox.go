@@ -140,9 +140,10 @@ type Sandbox struct {
 	fieldIter  int              // read_next_field's position in current.Fields
 	injectLeft int              // inject quota left, <0 unlimited
 	pending    []*message.Message
-	// pendingBytes is the memory of pending, counted in the Lua heap's
-	// measure while the call runs.
-	pendingBytes int64
+	// heldBytes is the memory the call holds outside the Lua heap: the
+	// messages in pending and what write_message put into the message
+	// being decoded. It counts in the heap's measure while the call runs.
+	heldBytes int64
 	payload      []byte // add_to_payload's buffer
 	callName     string // "process_message()" or "timer_event()"
 	callOutput   int64  // largest output of this call
@@ -333,7 +334,7 @@ func (s *Sandbox) ProcessMessage(m *message.Message) (status int, errMsg string,
 	}
 	clear(s.pending)
 	s.pending = s.pending[:0]
-	s.pendingBytes = 0
+	s.heldBytes = 0
 	if err != nil || status < 0 {
 		s.countError()
 	}
