@@ -143,10 +143,10 @@ type Sandbox struct {
 	// heldBytes is the memory the call holds outside the Lua heap: the
 	// messages in pending and what write_message put into the message
 	// being decoded. It counts in the heap's measure while the call runs.
-	heldBytes int64
-	payload      []byte // add_to_payload's buffer
-	callName     string // "process_message()" or "timer_event()"
-	callOutput   int64  // largest output of this call
+	heldBytes  int64
+	payload    []byte // add_to_payload's buffer
+	callName   string // "process_message()" or "timer_event()"
+	callOutput int64  // largest output of this call
 
 	mem     memState
 	printer printLimiter
