@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/metrics"
 	"slices"
 	"strings"
@@ -21,7 +22,8 @@ import (
 // The hostile suite runs every script of testdata/hostile/*.lua in a fresh
 // sandbox with small limits, while a well-behaved filter runs in the same
 // process. Each script's first line says what it attempts and, after
-// "Expect: ", the text its error must contain; "-- Call: timer_event" or
+// "Expect: ", the text its error must contain (or, written /.../, a regular
+// expression it must match); "-- Call: timer_event" or
 // "-- Call: initialization" on a following comment line says where the
 // attack runs (process_message by default), "-- Kind: decoder" makes it a
 // decoder, and "-- Stopped by: the call time limit" says that only the
@@ -76,9 +78,10 @@ const hostileSuiteTime = 20 * time.Second
 // hostileScript is one script of the suite with what its header says.
 type hostileScript struct {
 	path    string
-	attempt string // what the script attempts
-	expect  string // text the error must contain
-	call    string // "process_message", "timer_event" or "initialization"
+	attempt string         // what the script attempts
+	expect  string         // text the error must contain
+	re      *regexp.Regexp // expect as a regular expression, when written /.../
+	call    string         // "process_message", "timer_event" or "initialization"
 	kind    Kind
 	timed   bool // stopped by the call time limit
 }
@@ -111,6 +114,11 @@ func readHostileScript(path string) (hostileScript, error) {
 				return h, fmt.Errorf("%s:1: the first line has no \"Expect: <error text>\"", path)
 			}
 			h.attempt, h.expect = attempt, expect
+			if len(expect) > 2 && expect[0] == '/' && expect[len(expect)-1] == '/' {
+				if h.re, err = regexp.Compile(expect[1 : len(expect)-1]); err != nil {
+					return h, fmt.Errorf("%s:1: %v", path, err)
+				}
+			}
 			continue
 		}
 		key, value, _ := strings.Cut(line, ": ")
@@ -467,7 +475,9 @@ func runHostile(t *testing.T, h hostileScript, suite *hostileSuite) {
 	switch {
 	case out.err == nil:
 		t.Errorf("no error, want %q", h.expect)
-	case !strings.Contains(out.err.Error(), h.expect):
+	case h.re != nil && !h.re.MatchString(out.err.Error()):
+		t.Errorf("error %q, want it to match %s", out.err, h.expect)
+	case h.re == nil && !strings.Contains(out.err.Error(), h.expect):
 		t.Errorf("error %q, want it to contain %q", out.err, h.expect)
 	case h.call == initCall && out.s != nil:
 		t.Errorf("New succeeded, want %q", h.expect)
