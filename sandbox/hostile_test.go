@@ -404,8 +404,10 @@ type hostileSuite struct {
 
 // hostileOutcome is what one hostile run produced.
 type hostileOutcome struct {
-	s   *Sandbox // nil when New failed
-	err error
+	s      *Sandbox // nil when New failed
+	err    error
+	status int    // what process_message returned, when it returned
+	errMsg string // the error string it returned with status
 }
 
 // runHostile runs the script h in a fresh sandbox and checks that it was
@@ -441,7 +443,7 @@ func runHostile(t *testing.T, h hostileScript, suite *hostileSuite) {
 	go func() {
 		s, err := New(cfg)
 		if err != nil || h.call == initCall {
-			done <- hostileOutcome{s, err}
+			done <- hostileOutcome{s: s, err: err}
 			return
 		}
 		m := message.New(1)
@@ -450,14 +452,11 @@ func runHostile(t *testing.T, h hostileScript, suite *hostileSuite) {
 		case "timer_event":
 			err = s.TimerEvent(1, false)
 		default:
-			var status int
-			var msg string
-			status, msg, err = s.ProcessMessage(m)
-			if err == nil {
-				err = fmt.Errorf("no error: process_message returned %d, %q", status, msg)
-			}
+			status, errMsg, err := s.ProcessMessage(m)
+			done <- hostileOutcome{s, err, status, errMsg}
+			return
 		}
-		done <- hostileOutcome{s, err}
+		done <- hostileOutcome{s: s, err: err}
 	}()
 	var out hostileOutcome
 	select {
@@ -474,7 +473,7 @@ func runHostile(t *testing.T, h hostileScript, suite *hostileSuite) {
 	want := h.callName() + " "
 	switch {
 	case out.err == nil:
-		t.Errorf("no error, want %q", h.expect)
+		t.Errorf("no error (status %d, %q), want %q", out.status, out.errMsg, h.expect)
 	case h.re != nil && !h.re.MatchString(out.err.Error()):
 		t.Errorf("error %q, want it to match %s", out.err, h.expect)
 	case h.re == nil && !strings.Contains(out.err.Error(), h.expect):
