@@ -40,7 +40,7 @@ var hostileLimits = Limits{Memory: 2 << 20, Instructions: 250_000, Output: 64 <<
 // The process heap bounds. The watchdog ends every running call once the
 // heap stays above hostileWatchdogCeiling after a collection; the suite
 // asserts that the heap never passed hostileHeapCeiling, twice that. The
-// margin is what can land between two looks of the watchdog (every 2 ms):
+// margin is what can land between two looks of the watchdog (a few ms):
 // the allocation of one instruction or one Go function, which the per-call
 // accounting bounds to a few times the 2 MiB limit, plus the garbage Go's
 // collector lets accumulate at GOGC=100 (as much again as the live heap).
@@ -54,8 +54,8 @@ const (
 // hostileMeasuredBound bounds the sandbox's own measure of a script's heap
 // (Stats.MaxMemory): 32 times the memory limit. Between two measurements a
 // script adds what its instructions allocate until the next one, which
-// comes no sooner than 1,024 instructions later (midCallMin) unless the
-// watchdog sees the process heap grow by 8 MiB within 2 ms; a
+// comes after a set number of instructions or when the watchdog sees the
+// process heap grow by watchdogGrowth (a few MiB) between two looks; a
 // concatenation that doubles a string just under that can take the measure
 // to about 32 MiB. A sandbox
 // that measured more let a script hold tens of times its limit.
