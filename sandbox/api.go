@@ -437,6 +437,9 @@ func (s *Sandbox) injectMessage(L *lua.LState) int {
 // inject checks the quota and the output limit, fills the headers as
 // Heka did, and delivers (filters) or queues (decoders) m.
 func (s *Sandbox) inject(L *lua.LState, fn string, m *message.Message, payload bool) {
+	if s.callName == initCall {
+		L.RaiseError("%s() cannot inject while the script's top level runs", fn)
+	}
 	if s.injectLeft == 0 {
 		L.RaiseError("%s() exceeded the inject quota of %s", fn, s.callName)
 	}

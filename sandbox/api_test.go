@@ -84,7 +84,13 @@ func TestReadAPI(t *testing.T) {
 			assert(getmetatable("") == false)
 			assert(("abc"):upper() == "ABC")
 			assert(require("string") == string and require("os") == os)
-			assert(not pcall(setmetatable, "", {}))`},
+			assert(not pcall(setmetatable, "", {}))
+			local n = 0
+			for k, v in pairs({10, 20, x = 1}) do n = n + 1 end
+			assert(n == 3 and next({}) == nil and select(2, next({5})) == 5)
+			assert(xpcall(function() return 1 end, print) == true)
+			local ok, e = xpcall(function() error("x", 0) end, function(m) return "handled " .. m end)
+			assert(not ok and e == "handled x")`},
 		{"cjson", `
 			require "cjson"
 			assert(cjson.encode({a = {1, 2}}) == '{"a":[1,2]}')
@@ -311,6 +317,7 @@ func TestNewErrors(t *testing.T) {
 		{"y = 1", "does not define the function process_message"},
 		{"error('top')", "initialization " + "SCRIPT:1: top"},
 		{"while true do end", "initialization instruction_limit exceeded"},
+		{"inject_message({})", "initialization SCRIPT:1: inject_message() cannot inject while the script's top level runs"},
 	}
 	for _, c := range cases {
 		script := writeScript(t, c.src)

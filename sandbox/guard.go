@@ -2,7 +2,9 @@ package sandbox
 
 import (
 	"errors"
+	"fmt"
 	"math/bits"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -116,6 +118,84 @@ func (s *Sandbox) guardLibraries() {
 		return orig(L)
 	})
 	g.RawSetString("pcall", L.NewFunction(s.luaPcall))
+	g.RawSetString("xpcall", L.NewFunction(s.luaXpcall))
+	next := L.NewFunction(s.luaNext)
+	g.RawSetString("next", next)
+	g.RawSetString("pairs", L.NewFunction(func(L *lua.LState) int {
+		t := L.CheckTable(1)
+		L.Push(next)
+		L.Push(t)
+		L.Push(lua.LNil)
+		return 3
+	}))
+}
+
+// luaNext is next, charging for the nils gopher-lua skips in a table's
+// array part: a table whose array part is mostly empty (t[100000] = 1)
+// makes every next scan it.
+func (s *Sandbox) luaNext(L *lua.LState) int {
+	t := L.CheckTable(1)
+	k := L.Get(2)
+	array := tableArray(t)
+	start := -1
+	switch kn := k.(type) {
+	case *lua.LNilType:
+		start = 0
+	case lua.LNumber:
+		if i := int(kn); float64(i) == float64(kn) && i >= 1 && i <= len(array) {
+			start = i
+		}
+	}
+	if start >= 0 {
+		i := start
+		for i < len(array) && array[i] == lua.LNil {
+			i++
+		}
+		s.charge(L, "next", (i-start)/elementsPerStep, 0)
+	}
+	key, value := t.Next(k)
+	if key == lua.LNil {
+		L.Push(lua.LNil)
+		return 1
+	}
+	L.Push(key)
+	L.Push(value)
+	return 2
+}
+
+// goPanic ends the running call when err is a Go panic that gopher-lua
+// recovered into a Lua error: the VM's state may be half-updated, so the
+// script must not catch it and go on.
+func (s *Sandbox) goPanic(L *lua.LState, err error) {
+	var ae *lua.ApiError
+	// gopher-lua's call stack reports overflow by panicking before it
+	// changes anything: that one is the script's stack overflow.
+	if errors.As(err, &ae) && ae.Type == lua.ApiErrorPanic && !strings.Contains(ae.Object.String(), "callstack overflow") {
+		s.ctr.fail(fmt.Errorf("Go runtime error: %v", ae.Object))
+		L.RaiseError("%v", ae.Object)
+	}
+}
+
+// luaXpcall is xpcall(f, handler), as gopher-lua's, except that a Go
+// panic is not caught.
+func (s *Sandbox) luaXpcall(L *lua.LState) int {
+	fn := L.CheckFunction(1)
+	handler := L.CheckFunction(2)
+	top := L.GetTop()
+	L.Push(fn)
+	if err := L.PCall(0, lua.MultRet, handler); err != nil {
+		s.goPanic(L, err)
+		L.Push(lua.LFalse)
+		var ae *lua.ApiError
+		if errors.As(err, &ae) {
+			L.Push(ae.Object)
+		} else {
+			L.Push(lua.LString(err.Error()))
+		}
+		return 2
+	}
+	L.Insert(lua.LTrue, top+1)
+	return L.GetTop() - top
 }
 
 // arrayGrowth returns the bytes setting key k of t adds to t's array
@@ -168,6 +248,7 @@ func (s *Sandbox) luaPcall(L *lua.LState) int {
 		L.Insert(lua.LTrue, 1)
 		return L.GetTop()
 	}
+	s.goPanic(L, err)
 	depth := stackDepth(L)
 	if serr := s.ctr.Steps(depth * tracebackStepsPerFrame); serr != nil {
 		L.RaiseError("pcall() %v", serr)

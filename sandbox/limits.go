@@ -71,9 +71,10 @@ type counter struct {
 	flag   atomic.Bool // check or killed is set
 	check  atomic.Bool // the watchdog asks for a heap measurement
 	killed atomic.Bool // the watchdog ended the call for the process ceiling
-	// call is the number of the call in progress (calls+1), 0 between
-	// calls; the watchdog looks only at running calls, and tells a long
-	// call from a new one by its number.
+	// call is 2k+1 while call k (counting from 0) runs and 2k+2 after
+	// it: odd means running. The watchdog looks only at running calls,
+	// and tells a long call from a new one by the number; Stats counts
+	// calls from it, so that a call costs two atomic stores in all.
 	call atomic.Int64
 	// The watchdog's own view of the call, under watchdog.mu: the call
 	// number it last saw and when it first saw it.
@@ -124,15 +125,19 @@ func (c *counter) begin() {
 	c.nextHeapLook = heapLookEvery
 	c.heapAtLook = watchdogHeap.Load()
 	c.limit = min(c.budget, c.nextCheck, c.nextHeapLook)
-	c.call.Store(c.calls + 1)
+	c.call.Store(2*c.calls + 1)
 	if c.calls%timeSampleEvery == 0 {
 		c.start = time.Now()
 	}
 }
 
+// completed returns the number of calls completed. Safe for concurrent
+// use.
+func (c *counter) completed() int64 { return c.call.Load() / 2 }
+
 // end returns the call's duration and whether it was timed.
 func (c *counter) end() (time.Duration, bool) {
-	c.call.Store(0)
+	c.call.Store(2*c.calls + 2)
 	timed := c.calls%timeSampleEvery == 0
 	c.calls++
 	if !timed {

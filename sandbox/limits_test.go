@@ -61,6 +61,13 @@ func TestLimits(t *testing.T) {
 			"process_message() memory_limit exceeded", Limits{Memory: 1 << 20}, 0},
 		{"table.insert far position", `table.insert({}, 1000000, 1)`,
 			"process_message() memory_limit exceeded", Limits{Memory: 1 << 20}, 0},
+		{"next over a sparse array", `local t = {} t[100000] = 1 for i = 1, 1e9 do local k = next(t) end`,
+			"process_message() instruction_limit exceeded", Limits{}, 0},
+		{"pairs over a sparse array", `local t = {} t[100000] = 1 for i = 1, 1e9 do for k in pairs(t) do end end`,
+			"process_message() instruction_limit exceeded", Limits{}, 0},
+		{"Go panic caught by xpcall", `local h h = function(e) local _, e2 = xpcall(error, h) return e2 end
+			local _, e = xpcall(error, h) return -1, tostring(e)`,
+			"process_message() Go runtime error:", Limits{}, 0},
 		{"payload type and name", `inject_payload(string.rep("t", 1e5), string.rep("n", 1e5), "x")`,
 			"process_message() output_limit exceeded", Limits{}, 0},
 		{"payload flood", `for i = 1, 1e6 do add_to_payload("0123456789") end`,

@@ -177,11 +177,11 @@ type Stats struct {
 }
 
 // liveStats are the statistics as the sandbox's goroutine updates them:
-// atomics, because Stats may be called from any goroutine, and a call
-// costs one atomic add (the maxima change rarely, and only the sandbox's
-// goroutine writes them).
+// atomics, because Stats may be called from any goroutine. Calls are
+// counted by the counter's call number; the maxima change rarely, and only
+// the sandbox's goroutine writes them.
 type liveStats struct {
-	calls, errors, injected         atomic.Int64
+	errors, injected                atomic.Int64
 	memory, maxMemory               atomic.Int64
 	maxInstructions, maxOutput      atomic.Int64
 	timedCalls, timedTotal, maxTime atomic.Int64
@@ -449,7 +449,6 @@ func (s *Sandbox) endCall(perr error) error {
 	}
 	st := &s.stats
 	if s.callName != initCall {
-		st.calls.Add(1)
 		if timed {
 			st.timedCalls.Add(1)
 			st.timedTotal.Add(int64(elapsed))
@@ -499,7 +498,7 @@ func (s *Sandbox) Terminated() error {
 func (s *Sandbox) Stats() Stats {
 	st := &s.stats
 	return Stats{
-		Calls:           st.calls.Load(),
+		Calls:           s.ctr.completed() - 1, // not the initialization
 		Errors:          st.errors.Load(),
 		Injected:        st.injected.Load(),
 		Memory:          st.memory.Load(),
