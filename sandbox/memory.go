@@ -105,7 +105,7 @@ const (
 
 // The amortisation of measurements after calls.
 const (
-	measureEvery        = 1024    // calls
+	measureEvery        = 4096    // calls
 	measureInstructions = 500_000 // instructions run since the last measurement
 )
 
