@@ -76,6 +76,12 @@ func (p *Pool) setErr(err error) {
 // when all are busy. Its results are Sandbox.ProcessMessage's; err is
 // Err() once the pool is out of service.
 func (p *Pool) ProcessMessage(m *message.Message) (status int, errMsg string, err error) {
+	return p.ProcessMessageTo(m, nil)
+}
+
+// ProcessMessageTo is ProcessMessage with the call's injected messages
+// going to emit (see Sandbox.ProcessMessageTo).
+func (p *Pool) ProcessMessageTo(m *message.Message, emit func(*message.Message) error) (status int, errMsg string, err error) {
 	if err := p.Err(); err != nil {
 		return 0, "", err
 	}
@@ -83,7 +89,7 @@ func (p *Pool) ProcessMessage(m *message.Message) (status int, errMsg string, er
 	if !ok {
 		return 0, "", ErrPoolStopped
 	}
-	status, errMsg, err = s.ProcessMessage(m)
+	status, errMsg, err = s.ProcessMessageTo(m, emit)
 	p.free <- s
 	if err != nil {
 		p.setErr(fmt.Errorf("sandbox pool %s: %w", p.name, err))

@@ -96,6 +96,43 @@ func TestPoolOutOfService(t *testing.T) {
 	}
 }
 
+// TestPoolEmit: each call's messages go to its own emit, in order.
+func TestPoolEmit(t *testing.T) {
+	script := writeScript(t, `
+		function process_message()
+			local p = read_message("Payload")
+			for i = 1, 3 do inject_message({Payload = p .. i}) end
+			return 0
+		end`)
+	p, err := NewPool(Config{Name: "dec", Kind: Decoder, Script: script}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	var wg sync.WaitGroup
+	for w := 0; w < 6; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 100; i++ {
+				var got []string
+				m := message.New(1)
+				m.Payload = string(rune('a' + w))
+				_, _, err := p.ProcessMessageTo(m, func(o *message.Message) error {
+					got = append(got, o.Payload)
+					return nil
+				})
+				want := []string{m.Payload + "1", m.Payload + "2", m.Payload + "3"}
+				if err != nil || strings.Join(got, ",") != strings.Join(want, ",") {
+					t.Errorf("got %v, %v; want %v", got, err, want)
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+}
+
 func TestNewPoolError(t *testing.T) {
 	if _, err := NewPool(Config{Name: "x", Script: writeScript(t, "syntax error here")}, 3); err == nil {
 		t.Fatal("no error for a script that does not compile")

@@ -144,9 +144,10 @@ type Sandbox struct {
 	// messages in pending and what write_message put into the message
 	// being decoded. It counts in the heap's measure while the call runs.
 	heldBytes  int64
-	payload    []byte // add_to_payload's buffer
-	callName   string // "process_message()" or "timer_event()"
-	callOutput int64  // largest output of this call
+	payload    []byte                       // add_to_payload's buffer
+	emit       func(*message.Message) error // this call's Inject, when set
+	callName   string                       // "process_message()" or "timer_event()"
+	callOutput int64                        // largest output of this call
 
 	mem     memState
 	printer printLimiter
@@ -308,9 +309,18 @@ func (s *Sandbox) Name() string { return s.cfg.Name }
 // emits nothing (Heka's SandboxDecoder), so a decoder that only rewrites m
 // with write_message passes it on with inject_message(read_message("raw")).
 func (s *Sandbox) ProcessMessage(m *message.Message) (status int, errMsg string, err error) {
+	return s.ProcessMessageTo(m, nil)
+}
+
+// ProcessMessageTo is ProcessMessage with this call's injected messages
+// going to emit instead of Config.Inject (when emit is not nil): a caller
+// running a Pool from several goroutines gets each input's outputs apart,
+// in order, to keep the order of a stream.
+func (s *Sandbox) ProcessMessageTo(m *message.Message, emit func(*message.Message) error) (status int, errMsg string, err error) {
 	if err := s.Terminated(); err != nil {
 		return 0, "", err
 	}
+	s.emit = emit
 	s.callName = "process_message()"
 	s.current, s.fieldIter = m, 0
 	s.beginCall(s.injectQuota(s.cfg.InjectLimits.ProcessMessage, 1))
@@ -330,8 +340,12 @@ func (s *Sandbox) ProcessMessage(m *message.Message) (status int, errMsg string,
 		s.terminate(err)
 	}
 	if err == nil && status == 0 && len(s.pending) > 0 {
-		err = s.flushPending()
+		if ferr := s.flushPending(); ferr != nil {
+			err = fmt.Errorf("process_message() inject_message() %w", ferr)
+			s.terminate(err)
+		}
 	}
+	s.emit = nil
 	clear(s.pending)
 	s.pending = s.pending[:0]
 	s.heldBytes = 0
@@ -374,8 +388,12 @@ func (s *Sandbox) flushPending() error {
 }
 
 func (s *Sandbox) deliver(m *message.Message) error {
-	if s.cfg.Inject != nil {
-		if err := s.cfg.Inject(m); err != nil {
+	inject := s.cfg.Inject
+	if s.emit != nil {
+		inject = s.emit
+	}
+	if inject != nil {
+		if err := inject(m); err != nil {
 			return err
 		}
 	}
