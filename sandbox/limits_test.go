@@ -61,6 +61,8 @@ func TestLimits(t *testing.T) {
 			"process_message() memory_limit exceeded", Limits{Memory: 1 << 20}, 0},
 		{"table.insert far position", `table.insert({}, 1000000, 1)`,
 			"process_message() memory_limit exceeded", Limits{Memory: 1 << 20}, 0},
+		{"# over trailing nils", `local t = {1} t[20000] = 1 t[20000] = nil for i = 1, 1e9 do local n = #t end`,
+			"process_message() instruction_limit exceeded", Limits{Instructions: 1e5}, 0},
 		{"next over a sparse array", `local t = {} t[100000] = 1 for i = 1, 1e9 do local k = next(t) end`,
 			"process_message() instruction_limit exceeded", Limits{}, 0},
 		{"pairs over a sparse array", `local t = {} t[100000] = 1 for i = 1, 1e9 do for k in pairs(t) do end end`,
@@ -239,6 +241,31 @@ func TestRegistryLayout(t *testing.T) {
 	_, _, err := s.ProcessMessage(testMessage())
 	if err == nil || err.Error() != "process_message() memory_limit exceeded" {
 		t.Fatalf("10 MB held as varargs: err = %v", err)
+	}
+}
+
+// TestTrimArray: trimming trailing nils keeps the table's contents.
+func TestTrimArray(t *testing.T) {
+	s, _ := newSandbox(t, `
+		t = {}
+		for i = 1, 1000 do t[i] = i end
+		for i = 1000, 11, -1 do t[i] = nil end
+		function process_message()
+			assert(#t == 10 and t[10] == 10 and t[11] == nil and t[1000] == nil)
+			local n = 0
+			for k, v in pairs(t) do n = n + 1 end
+			assert(n == 10)
+			t[12] = 12
+			assert(t[12] == 12 and t[11] == nil)
+			return 0
+		end`, Config{})
+	// New measured the heap after the top level ran, and trimmed t.
+	tb := s.state.GetGlobal("t").(*lua.LTable)
+	if a := tableArray(tb); len(a) != 10 || cap(a) < 1000 {
+		t.Fatalf("array part %d long (capacity %d) after the walk, want 10 (1000)", len(a), cap(a))
+	}
+	if _, _, err := s.ProcessMessage(testMessage()); err != nil {
+		t.Fatal(err)
 	}
 }
 
