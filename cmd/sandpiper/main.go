@@ -1,6 +1,7 @@
 // Command sandpiper is Sandpiper's one binary. Its subcommands:
 //
 //	sandpiper cat      read Heka streams or JSON lines, filter them with a matcher, print them
+//	sandpiper test     run the tests of Lua filters and decoders (*_test.toml)
 //	sandpiper version  print the version
 //
 // Each subcommand takes -h for its own usage.
@@ -10,7 +11,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"sandpiper/lua_modules"
+	"sandpiper/sandbox"
 )
+
+// The Lua modules shipped in lua_modules/ are built into the binary: every
+// script's require finds them before its configured module directories.
+func init() { sandbox.BuiltinModules = lua_modules.FS }
 
 // version is set at build time by the Makefile (-ldflags "-X main.version=...").
 var version = "dev"
