@@ -42,7 +42,6 @@ type catStats struct {
 
 func runCat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sandpiper cat", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors are reported in one line below
 	expr := fs.String("match", "TRUE", "message matcher `expression`: only matching messages are written")
 	format := fs.String("format", "json", "output `format`: json (one message per line), text (readable) or framed (Heka stream)")
 	input := fs.String("input", "framed", "input `format`: framed (Heka stream) or json (one message per line)")
@@ -55,15 +54,9 @@ func runCat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sandpiper cat: "+format+"\n", a...)
 		return 2
 	}
-	names, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, catUsage)
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
-		return 0
-	}
-	if err != nil {
-		return fail("%v (sandpiper cat -h lists the options)", err)
+	names, code, done := parseArgs(fs, catUsage, args, stdout, stderr)
+	if done {
+		return code
 	}
 	switch {
 	case *format != "json" && *format != "text" && *format != "framed":
@@ -144,28 +137,6 @@ func runCat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	c.summary()
 	return 0
-}
-
-// parseInterspersed parses args with fs, letting options come after file
-// names too ("cat in.heka -n 5"), and returns the file names. After "--"
-// everything is a file name.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var names []string
-	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
-			return append(names, rest...), nil
-		}
-		if len(rest) == 0 {
-			break
-		}
-		names = append(names, rest[0])
-		args = rest[1:]
-	}
-	return names, nil
 }
 
 // keyFlag collects -key signer_version=KEY options.

@@ -8,6 +8,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -77,4 +79,46 @@ func runVersion(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "sandpiper %s\n", version)
 	return 0
+}
+
+// parseArgs parses a subcommand's arguments with fs, whose name prefixes its
+// errors ("sandpiper cat"). With -h it prints usage and the options to
+// stdout; a bad option is one line on stderr. done says the command must
+// stop there, with the exit code given.
+func parseArgs(fs *flag.FlagSet, usage string, args []string, stdout, stderr io.Writer) (operands []string, code int, done bool) {
+	fs.SetOutput(io.Discard) // the error is reported in one line below
+	operands, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usage)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return nil, 0, true
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v (%s -h lists the options)\n", fs.Name(), err, fs.Name())
+		return nil, 2, true
+	}
+	return operands, 0, false
+}
+
+// parseInterspersed parses args with fs, letting options come after file
+// names too ("cat in.heka -n 5"), and returns the file names. After "--"
+// everything is a file name.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var names []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(names, rest...), nil
+		}
+		if len(rest) == 0 {
+			break
+		}
+		names = append(names, rest[0])
+		args = rest[1:]
+	}
+	return names, nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,7 +24,6 @@ passes, 1 when one fails, 2 when the arguments are wrong.
 
 func runTest(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sandpiper test", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors are reported in one line below
 	verbose := fs.Bool("v", false, "print every case as it runs, passing ones too, with what the script printed and emitted")
 	runExpr := fs.String("run", "", "run only the cases whose name matches `REGEX`")
 	junit := fs.String("junit", "", "also write the results as JUnit XML to `FILE`")
@@ -33,17 +31,12 @@ func runTest(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sandpiper test: "+format+"\n", a...)
 		return 2
 	}
-	paths, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, testUsage)
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
-		return 0
-	}
-	if err != nil {
-		return fail("%v (sandpiper test -h lists the options)", err)
+	paths, code, done := parseArgs(fs, testUsage, args, stdout, stderr)
+	if done {
+		return code
 	}
 	opts := harness.Options{Verbose: *verbose}
+	var err error
 	if *runExpr != "" {
 		if opts.Run, err = regexp.Compile(*runExpr); err != nil {
 			return fail("-run: %v", err)
@@ -104,7 +97,7 @@ func runTest(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "ok  %s  (%s)\n", file, plural(len(res.Cases), "case"))
 		}
 	}
-	code := 0
+	code = 0
 	if failed > 0 {
 		code = 1
 	}
