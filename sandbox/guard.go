@@ -185,14 +185,7 @@ func (s *Sandbox) luaXpcall(L *lua.LState) int {
 	L.Push(fn)
 	if err := L.PCall(0, lua.MultRet, handler); err != nil {
 		s.goPanic(L, err)
-		L.Push(lua.LFalse)
-		var ae *lua.ApiError
-		if errors.As(err, &ae) {
-			L.Push(ae.Object)
-		} else {
-			L.Push(lua.LString(err.Error()))
-		}
-		return 2
+		return pushFailure(L, err)
 	}
 	L.Insert(lua.LTrue, top+1)
 	return L.GetTop() - top
@@ -253,14 +246,7 @@ func (s *Sandbox) luaPcall(L *lua.LState) int {
 	if serr := s.ctr.Steps(depth * tracebackStepsPerFrame); serr != nil {
 		L.RaiseError("pcall() %v", serr)
 	}
-	L.Push(lua.LFalse)
-	var ae *lua.ApiError
-	if errors.As(err, &ae) {
-		L.Push(ae.Object)
-	} else {
-		L.Push(lua.LString(err.Error()))
-	}
-	return 2
+	return pushFailure(L, err)
 }
 
 // stackDepth returns the number of active call frames, at most
@@ -274,4 +260,17 @@ func stackDepth(L *lua.LState) int {
 		}
 	}
 	return depth
+}
+
+// pushFailure pushes what pcall and xpcall return for a failed call, false
+// and the error value, and returns their count.
+func pushFailure(L *lua.LState, err error) int {
+	L.Push(lua.LFalse)
+	var ae *lua.ApiError
+	if errors.As(err, &ae) {
+		L.Push(ae.Object)
+	} else {
+		L.Push(lua.LString(err.Error()))
+	}
+	return 2
 }

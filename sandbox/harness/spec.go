@@ -467,6 +467,18 @@ func keyLine(src []byte, key string, n int) int {
 	return 0
 }
 
+// appendJSONArray appends xs as a JSON array, each element by appendJSON.
+func appendJSONArray[T any](b []byte, xs []T, path string, order map[string][]string) []byte {
+	b = append(b, '[')
+	for i, e := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSON(b, e, path+"["+strconv.Itoa(i)+"]", order)
+	}
+	return append(b, ']')
+}
+
 // appendJSON appends v, a value decoded from TOML, in JSON, so that a
 // message written as a TOML table goes through message.UnmarshalJSON like
 // any fixture. path names v in order, which gives each table's key order.
@@ -495,23 +507,9 @@ func appendJSON(b []byte, v any, path string, order map[string][]string) []byte 
 	case time.Time:
 		return appendJSONString(b, x.Format(time.RFC3339Nano))
 	case []any:
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSON(b, e, path+"["+strconv.Itoa(i)+"]", order)
-		}
-		return append(b, ']')
+		return appendJSONArray(b, x, path, order)
 	case []map[string]any:
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSON(b, e, path+"["+strconv.Itoa(i)+"]", order)
-		}
-		return append(b, ']')
+		return appendJSONArray(b, x, path, order)
 	case map[string]any:
 		b = append(b, '{')
 		for i, k := range orderedKeys(x, order[path]) {
