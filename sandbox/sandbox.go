@@ -103,6 +103,9 @@ type Config struct {
 	PreserveData bool           // save the globals on Stop and restore them in New
 	PreservePath string         // the file the globals are saved to and restored from
 	InjectLimits InjectLimits   // per-call inject quotas
+	// Source, when not nil, is the script's text, and Script only names it
+	// in errors (a script shipped inside the binary).
+	Source []byte
 	// Hostname, when set, is the Hostname of every message a filter
 	// injects (Heka stamped the daemon's host name; scripts cannot set it).
 	Hostname string
@@ -238,9 +241,12 @@ func New(cfg Config) (*Sandbox, error) {
 }
 
 func build(cfg Config, restore bool) (*Sandbox, error) {
-	src, err := os.ReadFile(cfg.Script)
-	if err != nil {
-		return nil, fmt.Errorf("sandbox %s: %w", cfg.Name, err)
+	src := cfg.Source
+	if src == nil {
+		var err error
+		if src, err = os.ReadFile(cfg.Script); err != nil {
+			return nil, fmt.Errorf("sandbox %s: %w", cfg.Name, err)
+		}
 	}
 	s := &Sandbox{cfg: cfg, limits: cfg.Limits.withDefaults()}
 	s.state = lua.NewState(lua.Options{

@@ -110,3 +110,15 @@ func (w *Writer) WriteRecord(msg []byte) error {
 	}
 	return nil
 }
+
+// AppendRecord appends msg as one unsigned framed record to dst and returns
+// the extended slice: for callers that gather records in a buffer of their
+// own rather than write them one by one through a Writer.
+func AppendRecord(dst, msg []byte) []byte {
+	start := len(dst)
+	dst = append(dst, RecordSeparator, 0)
+	dst = AppendHeader(dst, Header{MessageLength: uint32(len(msg))})
+	dst[start+1] = byte(len(dst) - start - 2)
+	dst = append(dst, UnitSeparator)
+	return append(dst, msg...)
+}

@@ -190,3 +190,29 @@ func TestWriterZeroAllocs(t *testing.T) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+func TestAppendRecordReadsBack(t *testing.T) {
+	var buf []byte
+	msgs := [][]byte{[]byte("one"), bytes.Repeat([]byte{0x1E}, 300), []byte("three")}
+	buf = append(buf, "lead"...)
+	for _, m := range msgs {
+		buf = AppendRecord(buf, m)
+	}
+	r := NewReader(bytes.NewReader(buf[4:]), ReaderOptions{})
+	for i, want := range msgs {
+		rec, err := r.Next()
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		if !bytes.Equal(rec.Message, want) {
+			t.Fatalf("record %d: got %q, want %q", i, rec.Message, want)
+		}
+	}
+	var w bytes.Buffer
+	if err := NewWriter(&w).WriteRecord(msgs[0]); err != nil {
+		t.Fatal(err)
+	}
+	if got := AppendRecord(nil, msgs[0]); !bytes.Equal(got, w.Bytes()) {
+		t.Fatalf("AppendRecord %x, Writer %x", got, w.Bytes())
+	}
+}
