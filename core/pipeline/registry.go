@@ -90,6 +90,18 @@ type Registration struct {
 	// decoded), validating them. It returns a value of the interface of
 	// its Kind: Input, Splitter, Decoder, Filter, Encoder or Output.
 	New func(env *Env, config any) (any, error)
+
+	// The defaults of the options the daemon handles for every plugin of
+	// a kind. DefaultSplitter (inputs) is the type of the splitter used,
+	// with its default options, when the input's splitter option names
+	// none (default: lines); DefaultDecoder likewise (default: each record
+	// the Payload of a message). DefaultEncoder (outputs) is the encoder's
+	// type (default: ProtobufEncoder), and DefaultFraming the default of
+	// use_framing.
+	DefaultSplitter string
+	DefaultDecoder  string
+	DefaultEncoder  string
+	DefaultFraming  bool
 }
 
 var (
