@@ -1,0 +1,2 @@
+function process_message()
+    return 0
