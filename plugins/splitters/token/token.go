@@ -78,7 +78,26 @@ type reader struct {
 	err        error
 }
 
-func (r *reader) Buffered() int  { return r.end - r.start }
+// Buffered returns the bytes read and not yet returned when they hold a
+// complete record (or the stream has ended), and 0 when they hold only the
+// beginning of one: the next Next would then block, and the daemon must
+// not hold back the records it gathered while a line is being written.
+func (r *reader) Buffered() int {
+	n := r.end - r.start
+	if n == 0 || r.err != nil {
+		return n
+	}
+	from := r.scanned
+	if !r.s.eol && from == 0 && !r.discarding {
+		from = 1
+	}
+	if from < n && bytes.IndexByte(r.buf[r.start+from:r.end], r.s.delim) >= 0 {
+		return n
+	}
+	r.scanned = n
+	return 0
+}
+
 func (r *reader) Skipped() int64 { return r.skipped }
 
 func (r *reader) Next() (pipeline.Record, error) {

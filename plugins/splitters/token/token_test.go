@@ -101,12 +101,33 @@ func TestReadError(t *testing.T) {
 }
 
 func TestBuffered(t *testing.T) {
-	rr := New('\n', true, 0).NewReader(strings.NewReader("a\nb\nc"))
-	if _, err := rr.Next(); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		in   string
+		want int // Buffered after the first record
+	}{
+		{"a\nb\nc", 3}, // a complete record follows
+		{"a\nbc", 0},   // the end of the stream is not known yet
+		{"a\n", 0},     // nothing left
 	}
-	if got := rr.Buffered(); got != 3 {
-		t.Errorf("Buffered after the first record = %d, want 3", got)
+	for _, tt := range tests {
+		rr := New('\n', true, 0).NewReader(strings.NewReader(tt.in))
+		if _, err := rr.Next(); err != nil {
+			t.Fatal(err)
+		}
+		if got := rr.Buffered(); got != tt.want {
+			t.Errorf("%q: Buffered after the first record = %d, want %d", tt.in, got, tt.want)
+		}
+	}
+	// Only the start of a line is buffered: the next Next would block.
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	rr := New('\n', true, 0).NewReader(pr)
+	go pw.Write([]byte("a\npartial"))
+	if r, err := rr.Next(); err != nil || string(r.Data) != "a" {
+		t.Fatalf("Next = %q, %v", r.Data, err)
+	}
+	if got := rr.Buffered(); got != 0 {
+		t.Errorf("Buffered with a partial line = %d, want 0", got)
 	}
 }
 
