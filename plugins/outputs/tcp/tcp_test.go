@@ -1,0 +1,343 @@
+package tcp
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"sandpiper/core/framing"
+	"sandpiper/core/message"
+	"sandpiper/core/pipeline"
+	"sandpiper/core/pipeline/pipelinetest"
+)
+
+// server is a TcpInput stand-in: it reads framed messages from every
+// connection until EOF, then closes the connection, as Heka's does.
+type server struct {
+	t     *testing.T
+	ln    net.Listener
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	conns map[net.Conn]bool
+	got   []string
+	count int // connections accepted
+}
+
+func listen(t *testing.T, addr string) *server {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{t: t, ln: ln, conns: map[net.Conn]bool{}}
+	s.wg.Add(1)
+	go s.accept()
+	return s
+}
+
+func (s *server) accept() {
+	defer s.wg.Done()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		s.conns[c] = true
+		s.count++
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go s.read(c)
+	}
+}
+
+func (s *server) read(c net.Conn) {
+	defer s.wg.Done()
+	defer c.Close()
+	r := framing.NewReader(c, framing.ReaderOptions{})
+	for {
+		rec, err := r.Next()
+		if err != nil {
+			if err != io.EOF && !strings.Contains(err.Error(), "use of closed") {
+				s.t.Errorf("server read: %v", err)
+			}
+			return
+		}
+		m := new(message.Message)
+		if err := m.Unmarshal(rec.Message); err != nil {
+			s.t.Errorf("server: %v", err)
+			return
+		}
+		s.mu.Lock()
+		s.got = append(s.got, m.Payload)
+		s.mu.Unlock()
+	}
+}
+
+// close closes the listener and every connection, as a peer that goes away.
+func (s *server) close() {
+	s.ln.Close()
+	s.mu.Lock()
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+}
+
+func (s *server) payloads() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.got...)
+}
+
+func (s *server) waitFor(n int) {
+	s.t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for len(s.payloads()) < n {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("server has %d of %d messages", len(s.payloads()), n)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func build(t *testing.T, options string) *tcpOutput {
+	t.Helper()
+	p, err := pipelinetest.Build(pipelinetest.Env(t, "out", "TcpOutput"), "TcpOutput", options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.(*tcpOutput)
+}
+
+func start(ctx context.Context, o *tcpOutput) (*pipelinetest.Output, <-chan error) {
+	r := &pipelinetest.Output{Framing: true}
+	done := make(chan error, 1)
+	go func() { done <- o.Run(ctx, r) }()
+	return r, done
+}
+
+func wait(t *testing.T, done <-chan error) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return")
+	}
+}
+
+func packs(t *testing.T, from, to int) []*pipeline.Pack {
+	var ps []*pipeline.Pack
+	for i := from; i < to; i++ {
+		ps = append(ps, pipelinetest.Pack(t, fmt.Sprintf(`{"Payload":"message %d"}`, i)))
+	}
+	return ps
+}
+
+func want(from, to int) []string {
+	var w []string
+	for i := from; i < to; i++ {
+		w = append(w, fmt.Sprintf("message %d", i))
+	}
+	return w
+}
+
+func report(o *tcpOutput) map[string]any {
+	figures := map[string]any{}
+	o.Report(func(k string, v any) { figures[k] = v })
+	return figures
+}
+
+func TestSendsEveryMessage(t *testing.T) {
+	srv := listen(t, "127.0.0.1:0")
+	defer srv.close()
+	o := build(t, fmt.Sprintf("address = %q", srv.ln.Addr()))
+	r, done := start(context.Background(), o)
+	r.Send(packs(t, 0, 10)...)
+	r.Send()
+	r.Send(packs(t, 10, 500)...)
+	srv.waitFor(500)
+	if f := report(o); f["connected"] != true {
+		t.Errorf("report while sending %v", f)
+	}
+	r.Close()
+	wait(t, done)
+	if got := srv.payloads(); strings.Join(got, "|") != strings.Join(want(0, 500), "|") {
+		t.Errorf("server got %d messages, want 500 in order", len(got))
+	}
+	if f := report(o); f["connected"] != false || f["reconnects"] != int64(0) || f["messages_sent"] != int64(500) {
+		t.Errorf("report %v", f)
+	}
+}
+
+func TestReconnectsAndResends(t *testing.T) {
+	srv := listen(t, "127.0.0.1:0")
+	addr := srv.ln.Addr().String()
+	o := build(t, fmt.Sprintf("address = %q\nmax_backoff = 1", addr))
+	r, done := start(context.Background(), o)
+	for i := 0; i < 5; i++ {
+		r.Send(packs(t, i*10, i*10+10)...)
+	}
+	srv.waitFor(50)
+	first := srv.payloads()
+	srv.close()
+
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		for i := 5; i < 10; i++ {
+			r.Send(packs(t, i*10, i*10+10)...)
+		}
+	}()
+	time.Sleep(150 * time.Millisecond)
+	srv = listen(t, addr)
+	defer srv.close()
+	<-sent
+	r.Close()
+	wait(t, done)
+
+	// Every message arrives, in order once the repeats of a batch sent
+	// again are left out.
+	all := append(first, srv.payloads()...)
+	seen := map[string]bool{}
+	var unique []string
+	for _, p := range all {
+		if !seen[p] {
+			seen[p] = true
+			unique = append(unique, p)
+		}
+	}
+	if strings.Join(unique, "|") != strings.Join(want(0, 100), "|") {
+		t.Errorf("got %q", all)
+	}
+	if len(all)-len(unique) > 10 {
+		t.Errorf("%d messages repeated, more than one batch", len(all)-len(unique))
+	}
+	if f := report(o); f["reconnects"] != int64(1) {
+		t.Errorf("report %v, logs %q", f, r.Logs())
+	}
+	if r.DroppedCount() != 0 {
+		t.Errorf("%d dropped", r.DroppedCount())
+	}
+}
+
+func TestCancelWithPeerDown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	o := build(t, fmt.Sprintf("address = %q", addr))
+	ctx, cancel := context.WithCancel(context.Background())
+	r, done := start(ctx, o)
+	r.Send(packs(t, 0, 3)...)
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	wait(t, done)
+	if r.DroppedCount() != 3 {
+		t.Errorf("dropped %d of 3", r.DroppedCount())
+	}
+	if logs := strings.Join(r.Logs(), "\n"); !strings.Contains(logs, "connect to "+addr) || !strings.Contains(logs, "3 messages") {
+		t.Errorf("logs %q", logs)
+	}
+}
+
+func TestStopWaitsForPeerToComeBack(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	o := build(t, fmt.Sprintf("address = %q", addr))
+	r, done := start(context.Background(), o)
+	r.Send(packs(t, 0, 3)...)
+	time.Sleep(120 * time.Millisecond)
+	srv := listen(t, addr)
+	defer srv.close()
+	r.Close()
+	wait(t, done)
+	if got := srv.payloads(); strings.Join(got, "|") != strings.Join(want(0, 3), "|") {
+		t.Errorf("server got %q", got)
+	}
+}
+
+func TestCancelUnblocksWriteToPeerThatDoesNotRead(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			accepted <- c
+		}
+	}()
+	o := build(t, fmt.Sprintf("address = %q", ln.Addr()))
+	ctx, cancel := context.WithCancel(context.Background())
+	r, done := start(ctx, o)
+	big := pipelinetest.Pack(t, fmt.Sprintf(`{"Payload":%q}`, strings.Repeat("x", 60000)))
+	batch := make([]*pipeline.Pack, 200)
+	for i := range batch {
+		batch[i] = big
+	}
+	r.Send(batch...)
+	c := <-accepted
+	defer c.Close()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	wait(t, done)
+	if r.DroppedCount() != 200 {
+		t.Errorf("dropped %d of 200", r.DroppedCount())
+	}
+}
+
+func TestReconnectAfter(t *testing.T) {
+	srv := listen(t, "127.0.0.1:0")
+	defer srv.close()
+	o := build(t, fmt.Sprintf("address = %q\nreconnect_after = 2", srv.ln.Addr()))
+	r, done := start(context.Background(), o)
+	for i := 0; i < 3; i++ {
+		r.Send(packs(t, i*2, i*2+2)...)
+	}
+	r.Close()
+	wait(t, done)
+	srv.waitFor(6)
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if srv.count != 3 || len(srv.got) != 6 {
+		t.Errorf("%d connections, %d messages %q", srv.count, len(srv.got), srv.got)
+	}
+}
+
+func TestBadOptions(t *testing.T) {
+	for _, c := range []struct{ options, err string }{
+		{``, `out: address is required`},
+		{`address = "localhost"`, `out: address "localhost"`},
+		{`address = "h:1"` + "\nlocal_address = \"host.example:0\"", `out: local_address "host.example:0"`},
+		{`address = "h:1"` + "\nconnect_timeout = 0", `out: connect_timeout 0`},
+		{`address = "h:1"` + "\nmax_backoff = -1", `out: max_backoff -1`},
+		{`address = "h:1"` + "\nkeep_alive = true\nkeep_alive_period = 0", `out: keep_alive_period 0`},
+		{`address = "h:1"` + "\nreconnect_after = -1", `out: reconnect_after -1`},
+		{`address = "h:1"` + "\nreconnect = 1", `unknown option "reconnect"`},
+	} {
+		_, err := pipelinetest.Build(pipelinetest.Env(t, "out", "TcpOutput"), "TcpOutput", c.options)
+		if err == nil || !strings.Contains(err.Error(), c.err) {
+			t.Errorf("%q: error %v, want %q", c.options, err, c.err)
+		}
+	}
+	if _, err := pipelinetest.Build(pipelinetest.Env(t, "out", "TcpOutput"), "TcpOutput", `address = "h:1"`+"\nlocal_address = \"127.0.0.1:0\"\nkeep_alive = true"); err != nil {
+		t.Error(err)
+	}
+}
