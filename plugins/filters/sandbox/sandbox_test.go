@@ -296,6 +296,55 @@ count_by = "Fields[status]"
 	}
 }
 
+// TestShippedStatusSummaryTop runs lua_modules' status_summary.lua with the
+// values of its top option that its spec, with one config, cannot.
+func TestShippedStatusSummaryTop(t *testing.T) {
+	prev := luasandbox.BuiltinModules
+	luasandbox.BuiltinModules = lua_modules.FS
+	t.Cleanup(func() { luasandbox.BuiltinModules = prev })
+
+	for _, c := range []struct {
+		name, config, want, wantErr string
+	}{
+		{"default five", "", " | top: 205=2 200=1 201=1 202=1 203=1", ""},
+		{"none", "top = 0", " | 5xx 0 +0", ""},
+		{"two", "top = 2", " | top: 205=2 200=1", ""},
+		{"negative", "top = -1", "", "config top: want a whole number of 0 or more, got number -1"},
+		{"fraction", "top = 1.5", "", "config top: want a whole number of 0 or more, got number 1.5"},
+		{"string", `top = "5"`, "", "config top: want a whole number of 0 or more, got string 5"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			col := new(collector)
+			p, err := pipelinetest.Build(testEnv(t, "summary", col), "SandboxFilter",
+				"filename = \"filters/status_summary.lua\"\n[config]\n"+c.config)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("Build error %v, want %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := p.(*filter)
+			defer f.Stop()
+			for _, status := range []int64{200, 201, 202, 203, 204, 205, 205} {
+				pk := pack("nginx.access")
+				pk.Message.NewField("status", message.Integer).Integers = []int64{status}
+				if err := f.Process(pk); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := f.TimerEvent(10e9, false); err != nil {
+				t.Fatal(err)
+			}
+			if len(col.msgs) != 1 || !strings.HasSuffix(col.msgs[0].Payload, c.want) {
+				t.Fatalf("summary %q, want it to end with %q", payloads(col.msgs), c.want)
+			}
+		})
+	}
+}
+
 func TestModuleDirectoryAndConfig(t *testing.T) {
 	c := new(collector)
 	f := build(t, testEnv(t, "greeter", c), `
