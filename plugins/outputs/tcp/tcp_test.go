@@ -341,3 +341,44 @@ func TestBadOptions(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// BenchmarkSend measures sending batches of 100 messages to a local
+// server; with the raw protobuf form and no framing the runner allocates
+// nothing, so the allocations reported are the output's own.
+func BenchmarkSend(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			io.Copy(io.Discard, c)
+			c.Close()
+		}
+	}()
+	p, err := pipelinetest.Build(pipelinetest.Env(b, "out", "TcpOutput"), "TcpOutput", fmt.Sprintf("address = %q", ln.Addr()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	o := p.(*tcpOutput)
+	batch := make([]*pipeline.Pack, 100)
+	for i := range batch {
+		pk := pipelinetest.Pack(b, fmt.Sprintf(`{"Payload":"message %d"}`, i))
+		pk.Raw = pk.Message.MarshalAppend(nil)
+		batch[i] = pk
+	}
+	r := &pipelinetest.Output{}
+	done := make(chan error, 1)
+	go func() { done <- o.Run(context.Background(), r) }()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r.Send(batch...)
+	}
+	r.Close()
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+}
