@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -199,7 +200,7 @@ func readFile(path string) ([]*Section, error) {
 			continue
 		default:
 			errs.add(&Error{File: path, Line: f.line([]string{name}), Key: name,
-				Msg: "key " + quoteKey(name) + " is outside any table: options belong under the [name] table of their plugin or under [sandpiper]"})
+				Msg: "key " + strconv.Quote(name) + " is outside any table: options belong under the [name] table of their plugin or under [sandpiper]"})
 			continue
 		}
 		if err := s.setType(); err != nil {

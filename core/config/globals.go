@@ -76,6 +76,9 @@ func decodeGlobals(s *Section) (Globals, error) {
 	var errs Errors
 	errs.add(s.Decode(&g, &heka))
 	errs = append(errs, s.unknown(hekaOnly)...)
+	if s.Has("type") {
+		errs.add(s.Errorf("type", "the daemon's table is no plugin and has no type"))
+	}
 	if len(errs) > 0 {
 		sortErrors(errs, nil)
 		return g, errs

@@ -58,10 +58,11 @@ func TestGlobalsErrors(t *testing.T) {
 		{
 			path: "testdata/globals_unknown.toml",
 			want: []string{
-				`testdata/globals_unknown.toml:2: [sandpiper]: unknown key "poolsize": Heka's pack pool; Sandpiper has no fixed pool of messages`,
-				`testdata/globals_unknown.toml:3: [sandpiper]: unknown key "queue_sise" (did you mean "queue_size"?)`,
-				`testdata/globals_unknown.toml:4: [sandpiper]: max_message_size: cannot use string "64KiB" as integer`,
-				`testdata/globals_unknown.toml:6: [sandpiper]: unknown key "extra"`,
+				`testdata/globals_unknown.toml:2: [sandpiper]: type: the daemon's table is no plugin and has no type`,
+				`testdata/globals_unknown.toml:3: [sandpiper]: unknown key "poolsize": Heka's pack pool; Sandpiper has no fixed pool of messages`,
+				`testdata/globals_unknown.toml:4: [sandpiper]: unknown key "queue_sise" (did you mean "queue_size"?)`,
+				`testdata/globals_unknown.toml:5: [sandpiper]: max_message_size: cannot use string "64KiB" as integer`,
+				`testdata/globals_unknown.toml:7: [sandpiper]: unknown key "extra"`,
 			},
 		},
 	}

@@ -1,14 +1,11 @@
 package config
 
 import (
-	"encoding"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/BurntSushi/toml"
 )
@@ -81,8 +78,8 @@ func (s *Section) Has(key string) bool {
 }
 
 // Errorf returns an *Error about key, a dotted key of the table ("" for the
-// table itself), placed at the line of that key, its message the key
-// followed by the formatted text: the daemon reports the problems it finds
+// table itself), placed at the line of that key (of the table when it
+// lacks the key), its message the key followed by the formatted text: the daemon reports the problems it finds
 // in a table (an unknown type, a plugin that will not build) the way Load
 // reports its own.
 func (s *Section) Errorf(key, format string, args ...any) error {
@@ -158,7 +155,7 @@ func (s *Section) unknown(hints map[string]string) Errors {
 		}
 		reported = append(reported, path)
 		key := strings.Join(path, ".")
-		msg := "unknown key " + quoteKey(key)
+		msg := "unknown key " + strconv.Quote(key)
 		if hint, ok := hints[key]; ok {
 			msg += ": " + hint
 		} else if near := s.nearest(path); near != "" {
@@ -190,43 +187,6 @@ func (s *Section) takes(path []string) bool {
 	return false
 }
 
-func typeTakes(t reflect.Type, path []string) bool {
-	for _, k := range path {
-		t = elemType(t)
-		if reflect.PointerTo(t).Implements(unmarshalerType) {
-			return true
-		}
-		switch t.Kind() {
-		case reflect.Interface:
-			return true
-		case reflect.Struct:
-			f, ok := fieldFor(t, k)
-			if !ok {
-				return false
-			}
-			t = f.Type
-		case reflect.Map:
-			t = t.Elem()
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// elemType removes pointers, and slices and arrays, whose elements take the
-// keys of an array of tables.
-func elemType(t reflect.Type) reflect.Type {
-	for {
-		switch t.Kind() {
-		case reflect.Pointer, reflect.Slice, reflect.Array:
-			t = t.Elem()
-		default:
-			return t
-		}
-	}
-}
-
 // nearest returns the key, among those the decoded structs take beside the
 // unknown one at path, that is the likeliest misspelling of it, or "".
 func (s *Section) nearest(path []string) string {
@@ -244,26 +204,6 @@ func (s *Section) nearest(path []string) string {
 		}
 	}
 	return best
-}
-
-// typeAt returns the type that takes the key at path, if one does.
-func typeAt(t reflect.Type, path []string) (reflect.Type, bool) {
-	for _, k := range path {
-		t = elemType(t)
-		switch t.Kind() {
-		case reflect.Struct:
-			f, ok := fieldFor(t, k)
-			if !ok {
-				return nil, false
-			}
-			t = f.Type
-		case reflect.Map:
-			t = t.Elem()
-		default:
-			return nil, false
-		}
-	}
-	return elemType(t), true
 }
 
 // editDistance is the Levenshtein distance between a and b, in bytes.
@@ -285,291 +225,4 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
-}
-
-// tomlField is a key a struct takes and the field that takes it.
-type tomlField struct {
-	name  string
-	field reflect.StructField
-}
-
-// tomlFields returns the keys a struct takes, as BurntSushi/toml reads them:
-// exported fields named by their toml tag or their name, except those
-// tagged "-", and the fields of embedded structs without a tag.
-func tomlFields(t reflect.Type) []tomlField {
-	var fields []tomlField
-	for i := 0; i < t.NumField(); i++ {
-		sf := t.Field(i)
-		tag := sf.Tag.Get("toml")
-		if tag == "-" || (!sf.IsExported() && !sf.Anonymous) {
-			continue
-		}
-		name, _, _ := strings.Cut(tag, ",")
-		ft := sf.Type
-		if ft.Kind() == reflect.Pointer && ft.Name() == "" {
-			ft = ft.Elem()
-		}
-		if name == "" && sf.Anonymous && ft.Kind() == reflect.Struct {
-			fields = append(fields, tomlFields(ft)...)
-			continue
-		}
-		if name == "" {
-			name = sf.Name
-		}
-		fields = append(fields, tomlField{name, sf})
-	}
-	return fields
-}
-
-// fieldFor returns the field of struct t that takes key: the one named
-// exactly so, else one named so in another case.
-func fieldFor(t reflect.Type, key string) (reflect.StructField, bool) {
-	var folded *reflect.StructField
-	for _, f := range tomlFields(t) {
-		if f.name == key {
-			return f.field, true
-		}
-		if folded == nil && strings.EqualFold(f.name, key) {
-			folded = &f.field
-		}
-	}
-	if folded != nil {
-		return *folded, true
-	}
-	return reflect.StructField{}, false
-}
-
-var (
-	unmarshalerType     = reflect.TypeFor[toml.Unmarshaler]()
-	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
-	durationType        = reflect.TypeFor[time.Duration]()
-	jsonNumberType      = reflect.TypeFor[json.Number]()
-)
-
-// mismatch is a value that does not fit the field that takes it.
-type mismatch struct {
-	path []string // the key's path in the table, to find its line
-	key  string   // the key as the user reads it, with indexes into arrays
-	msg  string
-}
-
-// checkValue appends to bad every value under v that t cannot take, with
-// messages of ours: the decoder stops at the first one, in random order,
-// and says it in terms of Go. Keys that t does not take are left to
-// unknown, and types that decode themselves to the decoder.
-func checkValue(v any, t reflect.Type, path []string, key string, bad *[]mismatch) {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	mis := func(want string) {
-		*bad = append(*bad, mismatch{path, key, fmt.Sprintf("%s: cannot use %s as %s", key, describe(v), want)})
-	}
-	if t != durationType && (reflect.PointerTo(t).Implements(unmarshalerType) || reflect.PointerTo(t).Implements(textUnmarshalerType)) {
-		return
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		m, ok := v.(map[string]any)
-		if !ok {
-			mis("table")
-			return
-		}
-		for k, sub := range m {
-			if f, ok := fieldFor(t, k); ok {
-				checkValue(sub, f.Type, appendPath(path, k), joinKey(key, k), bad)
-			}
-		}
-	case reflect.Map:
-		m, ok := v.(map[string]any)
-		if !ok {
-			mis("table")
-			return
-		}
-		for k, sub := range m {
-			checkValue(sub, t.Elem(), appendPath(path, k), joinKey(key, k), bad)
-		}
-	case reflect.Slice, reflect.Array:
-		items, ok := listOf(v)
-		if !ok {
-			mis("array")
-			return
-		}
-		if t.Kind() == reflect.Array && len(items) != t.Len() {
-			*bad = append(*bad, mismatch{path, key, fmt.Sprintf("%s: needs an array of %d values, not %d", key, t.Len(), len(items))})
-			return
-		}
-		for i, item := range items {
-			checkValue(item, t.Elem(), path, fmt.Sprintf("%s[%d]", key, i), bad)
-		}
-	case reflect.String:
-		switch v.(type) {
-		case string:
-		case int64, float64:
-			if t != jsonNumberType {
-				mis("string")
-			}
-		default:
-			mis("string")
-		}
-	case reflect.Bool:
-		if _, ok := v.(bool); !ok {
-			mis("boolean")
-		}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		if s, ok := v.(string); ok && t == durationType {
-			if _, err := time.ParseDuration(s); err != nil {
-				*bad = append(*bad, mismatch{path, key, fmt.Sprintf("%s: invalid duration %q: give nanoseconds or a duration such as \"1.5s\"", key, s)})
-			}
-			return
-		}
-		n, ok := v.(int64)
-		switch {
-		case !ok:
-			mis("integer")
-		case reflect.Zero(t).OverflowInt(n):
-			lo, hi := -int64(1)<<(t.Bits()-1), int64(1)<<(t.Bits()-1)-1
-			*bad = append(*bad, mismatch{path, key, fmt.Sprintf("%s: %d is out of range (%d to %d)", key, n, lo, hi)})
-		}
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		n, ok := v.(int64)
-		switch {
-		case !ok:
-			mis("integer")
-		case n < 0 || reflect.Zero(t).OverflowUint(uint64(n)):
-			hi := uint64(1)<<(t.Bits()-1)<<1 - 1
-			*bad = append(*bad, mismatch{path, key, fmt.Sprintf("%s: %d is out of range (0 to %d)", key, n, hi)})
-		}
-	case reflect.Float32, reflect.Float64:
-		switch v.(type) {
-		case float64, int64:
-		default:
-			mis("number")
-		}
-	}
-}
-
-func appendPath(path []string, k string) []string {
-	return append(path[:len(path):len(path)], k)
-}
-
-func joinKey(key, k string) string {
-	if key == "" {
-		return k
-	}
-	return key + "." + k
-}
-
-// listOf returns the elements of a TOML array or array of tables.
-func listOf(v any) ([]any, bool) {
-	switch l := v.(type) {
-	case []any:
-		return l, true
-	case []map[string]any:
-		items := make([]any, len(l))
-		for i, m := range l {
-			items[i] = m
-		}
-		return items, true
-	}
-	return nil, false
-}
-
-// describe names a TOML value and shows it, shortened, for a message.
-func describe(v any) string {
-	switch x := v.(type) {
-	case string:
-		return "string " + shorten(strconv.Quote(x))
-	case int64:
-		return "integer " + strconv.FormatInt(x, 10)
-	case float64:
-		return "float " + strconv.FormatFloat(x, 'g', -1, 64)
-	case bool:
-		return "boolean " + strconv.FormatBool(x)
-	case time.Time:
-		return "datetime " + x.Format(time.RFC3339Nano)
-	case map[string]any:
-		return "table"
-	case []map[string]any:
-		return "array of tables"
-	case []any:
-		return "array " + shorten(literal(x))
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-// literal writes an array's values in TOML's syntax.
-func literal(v any) string {
-	switch x := v.(type) {
-	case []any:
-		parts := make([]string, len(x))
-		for i, item := range x {
-			parts[i] = literal(item)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	case string:
-		return strconv.Quote(x)
-	case time.Time:
-		return x.Format(time.RFC3339Nano)
-	case map[string]any:
-		return "{...}"
-	}
-	return fmt.Sprint(v)
-}
-
-func shorten(s string) string {
-	const most = 40
-	if len(s) <= most {
-		return s
-	}
-	return s[:most-3] + "..."
-}
-
-// quoteKey quotes a key for a message.
-func quoteKey(key string) string { return strconv.Quote(key) }
-
-// probe is decoded into the key whose line is sought: it fails, and
-// BurntSushi/toml places its failure at the key's position, which it keeps
-// nowhere else one can read.
-type probe struct{}
-
-const probeMsg = "sandpiper config: line probe"
-
-// UnmarshalTOML fails, with probeMsg.
-func (probe) UnmarshalTOML(any) error { return errors.New(probeMsg) }
-
-// line returns the line of the key at path in the table (the table's own
-// line for nil), or 0 when the parser recorded none. Inside an array it is
-// the line of the array's key.
-func (s *Section) line(path []string) int {
-	full := []string{s.Name}
-	var v any = s.raw
-	for _, k := range path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			break
-		}
-		full = append(full, k)
-		v = m[k]
-	}
-	return s.f.line(full)
-}
-
-// line returns the line of the key at path from the top of the file, or 0,
-// by parsing the file again into nested structs holding only that key, with
-// a probe at its end. It is called for errors only.
-func (f *file) line(path []string) int {
-	t := reflect.TypeFor[probe]()
-	for i := len(path) - 1; i >= 0; i-- {
-		t = reflect.StructOf([]reflect.StructField{{
-			Name: "Key",
-			Type: t,
-			Tag:  reflect.StructTag("toml:" + strconv.Quote(path[i])),
-		}})
-	}
-	_, err := toml.Decode(f.text, reflect.New(t).Interface())
-	var pe toml.ParseError
-	if errors.As(err, &pe) && pe.Message == probeMsg {
-		return pe.Position.Line
-	}
-	return 0
 }

@@ -226,7 +226,7 @@ func TestErrorf(t *testing.T) {
 	}{
 		{"", `testdata/single.toml:12: [nginx_logs]: no plugin type "LogstreamerInput"`},
 		{"file_match", `testdata/single.toml:15: [nginx_logs]: file_match: no plugin type "LogstreamerInput"`},
-		{"no_such_key", `testdata/single.toml: [nginx_logs]: no_such_key: no plugin type "LogstreamerInput"`},
+		{"message_matcher", `testdata/single.toml:12: [nginx_logs]: message_matcher: no plugin type "LogstreamerInput"`},
 	}
 	for _, tt := range tests {
 		if got := s.Errorf(tt.key, "no plugin type %q", s.Type).Error(); got != tt.want {
