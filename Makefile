@@ -12,11 +12,11 @@ COUNT    ?= 1
 build:
 	CGO_ENABLED=0 $(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/sandpiper ./cmd/sandpiper
 
-# Until the daemon exists, run shows `sandpiper cat` on the shipped sample
-# stream (405 nginx requests): the SQL injection and script injection probes
-# among them, as readable text.
+# The daemon on its embedded default configuration: a shipped nginx access
+# log replayed and tailed through a Lua decoder and a Lua filter printing a
+# per-status summary every 3 s (cmd/sandpiper/demo/). Ctrl-C stops it.
 run: build
-	bin/sandpiper cat -format text -match 'Fields[path] =~ /(?i)union|script/' tests/testdata/nginx_access.heka
+	bin/sandpiper run
 
 # Every test, under the race detector (it costs little on these packages and
 # catches what the plain run would), after formatting and vet checks.

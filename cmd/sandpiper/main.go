@@ -1,5 +1,7 @@
 // Command sandpiper is Sandpiper's one binary. Its subcommands:
 //
+//	sandpiper run      run the daemon on a configuration (without one: a demo)
+//	sandpiper check    validate a configuration without starting anything
 //	sandpiper cat      read Heka streams or JSON lines, filter them with a matcher, print them
 //	sandpiper test     run the tests of Lua filters and decoders (*_test.toml)
 //	sandpiper version  print the version
@@ -33,13 +35,15 @@ type command struct {
 }
 
 var commands = map[string]command{
+	"run":     {"run the daemon on a configuration (without -config: a demo)", runRun},
+	"check":   {"validate a configuration without starting anything", runCheck},
 	"cat":     {"read Heka streams or JSON lines, filter them with a matcher, print them", runCat},
 	"test":    {"run the tests of Lua filters and decoders (*_test.toml)", runTest},
 	"version": {"print the version", runVersion},
 }
 
 // order lists the commands as usage shows them.
-var order = []string{"cat", "test", "version"}
+var order = []string{"run", "check", "test", "cat", "version"}
 
 func main() {
 	os.Exit(dispatch(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
