@@ -49,12 +49,15 @@ type daemonProcess struct {
 }
 
 // startSandpiper starts the binary with args, its standard input read from
-// stdin (nil: none), its output kept. The process is killed when the test
+// stdin (nil: none), its output kept, in a working directory of its own
+// (where a relative base_dir goes) with env added to the test's
+// environment. The process is killed when the test
 // ends if it is still running, so that a failing test leaves nothing behind.
 func startSandpiper(t *testing.T, stdin io.Reader, env []string, args ...string) *daemonProcess {
 	t.Helper()
 	p := &daemonProcess{t: t, cmd: exec.Command(binary, args...), exited: make(chan struct{})}
 	p.cmd.Stdin = stdin
+	p.cmd.Dir = t.TempDir()
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 	p.cmd.Env = append(os.Environ(), env...)
 	if err := p.cmd.Start(); err != nil {
