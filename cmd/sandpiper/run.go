@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -156,7 +157,7 @@ func build(path string, check bool, logger *log.Logger) (*daemon.Daemon, error) 
 	}
 	configs := make([]daemon.PluginConfig, len(cfg.Plugins))
 	for i, s := range cfg.Plugins {
-		configs[i] = daemon.PluginConfig{Name: s.Name, Type: s.Type, File: s.File, Dir: s.Dir, Decode: s.Decode}
+		configs[i] = daemon.PluginConfig{Name: s.Name, Type: s.Type, File: s.File, Dir: s.Dir, Decode: s.Decode, Errorf: s.Errorf}
 	}
 	d, err := daemon.New(settings, configs, daemon.Options{Check: check, Log: logger})
 	if err != nil {
@@ -166,12 +167,33 @@ func build(path string, check bool, logger *log.Logger) (*daemon.Daemon, error) 
 		errs = append(errs, e)
 	}
 	if len(errs) > 0 {
+		sortByPlace(errs)
 		if d != nil {
 			d.Close()
 		}
 		return nil, errors.Join(errs...)
 	}
 	return d, nil
+}
+
+// sortByPlace orders errors by file and line where they have them (the
+// errors of package config), keeping the order of the others.
+func sortByPlace(errs []error) {
+	place := func(err error) (string, int) {
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			return ce.File, ce.Line
+		}
+		return "", 0
+	}
+	sort.SliceStable(errs, func(i, j int) bool {
+		fi, li := place(errs[i])
+		fj, lj := place(errs[j])
+		if fi != fj {
+			return fi < fj
+		}
+		return li < lj
+	})
 }
 
 // unjoin returns the errors a joined error holds, or err alone.

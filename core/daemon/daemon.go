@@ -50,6 +50,10 @@ type PluginConfig struct {
 	// Decode decodes the table into each target, a pointer to a struct
 	// whose toml tags name options; together they must take every key.
 	Decode func(targets ...any) error
+	// Errorf, when not nil, makes an error about key of the table ("" for
+	// the table itself) placed at its line, as package config's
+	// Section.Errorf does; without it errors name the file and the table.
+	Errorf func(key, format string, args ...any) error
 }
 
 // Options change how a Daemon is built.
@@ -76,6 +80,8 @@ type Daemon struct {
 	outputs []*outputRunner
 	router  router
 	pending atomic.Int64 // messages queued for or in a filter
+
+	errs []error // errors of codecs built on first reference, while New runs
 
 	terminations atomic.Int64
 	started      time.Time
@@ -145,12 +151,12 @@ func New(settings Settings, configs []PluginConfig, opts Options) (*Daemon, erro
 	for _, c := range configs {
 		p := &plugin{cfg: c}
 		if prev, dup := d.plugins[c.Name]; dup {
-			errs = append(errs, fmt.Errorf("%s: [%s]: plugin name already used in %s", c.File, c.Name, prev.cfg.File))
+			errs = append(errs, p.fail("", "plugin name already used in %s", prev.cfg.File))
 			continue
 		}
 		reg, ok := pipeline.Lookup(c.Type)
 		if !ok {
-			errs = append(errs, fmt.Errorf("%s: [%s]: unknown plugin type %q", c.File, c.Name, c.Type))
+			errs = append(errs, p.fail("type", "unknown plugin type %q", c.Type))
 			continue
 		}
 		p.reg = reg
@@ -181,37 +187,57 @@ func New(settings Settings, configs []PluginConfig, opts Options) (*Daemon, erro
 			}
 		}
 	}
-	if len(errs) > 0 {
-		d.closeCodecs()
-		return nil, errors.Join(errs...)
+	errs = append(errs, d.errs...)
+	if err := errors.Join(errs...); err != nil {
+		d.Close()
+		return nil, err
 	}
 	return d, nil
 }
 
-// errorf names the file and the plugin at fault, dropping the plugin's
-// name where the error already starts with it.
-func errorf(p *plugin, err error) error {
-	msg := strings.TrimPrefix(err.Error(), p.cfg.Name+": ")
-	return fmt.Errorf("%s: [%s]: %s", p.cfg.File, p.cfg.Name, msg)
+// fail returns an error about key of p's table ("" for the table), naming
+// the file, the line where known, and the table.
+func (p *plugin) fail(key, format string, args ...any) error {
+	if p.cfg.Errorf != nil {
+		return p.cfg.Errorf(key, format, args...)
+	}
+	prefix := fmt.Sprintf("%s: [%s]: ", p.cfg.File, p.cfg.Name)
+	if key != "" {
+		prefix += key + ": "
+	}
+	return fmt.Errorf(prefix+format, args...)
 }
 
-// build decodes p's table into the daemon's options for its kind and the
-// plugin's own, and calls its New.
-func (d *Daemon) build(p *plugin, common any) (any, error) {
+// failed returns the error of a plugin's New about p's table, dropping the
+// plugin's name where the error starts with it.
+func (p *plugin) failed(err error) error {
+	return p.fail("", "%s", strings.TrimPrefix(err.Error(), p.cfg.Name+": "))
+}
+
+// build decodes p's table into common, the daemon's options for p's kind,
+// and into the plugin's own options, separately, so that a bad value in
+// one still lets the other be checked; it calls New (with env, or a plain
+// Env when nil) when the plugin's own options decoded. commonOK reports
+// whether common decoded; err holds every error.
+func (d *Daemon) build(p *plugin, common any, env *pipeline.Env) (v any, commonOK bool, err error) {
 	p.built = true
+	commonErr := p.cfg.Decode(common)
+	errs := []error{commonErr}
 	cfg := p.reg.Config()
-	if err := p.cfg.Decode(common, cfg); err != nil {
-		p.err = errorf(p, err)
-		return nil, p.err
-	}
-	env := d.env(p)
-	v, err := p.reg.New(env, cfg)
-	if err != nil {
-		p.err = errorf(p, err)
-		return nil, p.err
+	if err := p.cfg.Decode(cfg); err != nil {
+		errs = append(errs, err)
+	} else {
+		if env == nil {
+			env = d.env(p)
+		}
+		if v, err = p.reg.New(env, cfg); err != nil {
+			errs = append(errs, p.failed(err))
+			v = nil
+		}
 	}
 	p.value = v
-	return v, nil
+	p.err = errors.Join(errs...)
+	return v, commonErr == nil, p.err
 }
 
 func (d *Daemon) env(p *plugin) *pipeline.Env {
@@ -243,29 +269,53 @@ func (d *Daemon) env(p *plugin) *pipeline.Env {
 }
 
 // lookup returns the splitter, decoder or encoder configured under ref, for
-// the plugin called from, building it on first use.
+// the plugin called from, building it on first use: what a plugin's Env
+// gives it. The error names from, the kind and ref.
 func (d *Daemon) lookup(from, ref string, kind pipeline.Kind) (any, error) {
+	v, err := d.resolve(ref, kind)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s %q: %v", from, kind, ref, err)
+	}
+	return v, nil
+}
+
+// resolve returns the plugin of kind configured under ref, building it on
+// first use. A plugin that fails to build has its own errors added to the
+// daemon's (once), and resolve says only that it is broken.
+func (d *Daemon) resolve(ref string, kind pipeline.Kind) (any, error) {
 	p, ok := d.plugins[ref]
 	if !ok {
-		return nil, fmt.Errorf("%s: %s %q: no plugin of that name in the configuration", from, kind, ref)
+		return nil, errors.New("no plugin of that name in the configuration")
 	}
 	if p.reg.Kind != kind {
-		return nil, fmt.Errorf("%s: %s %q: is %s (%s), not a %s", from, kind, ref, article(p.reg.Kind), p.reg.Type, kind)
+		return nil, fmt.Errorf("is %s (%s), not a %s", article(p.reg.Kind), p.reg.Type, kind)
 	}
-	if p.built {
-		if p.err != nil {
-			return nil, fmt.Errorf("%s: %s %q is broken (see its error)", from, kind, ref)
+	if !p.built {
+		if _, err := d.codec(p, kind, &commonOptions{}); err != nil {
+			d.errs = append(d.errs, err)
 		}
-		return p.value, nil
 	}
-	return d.codec(p, kind, &commonOptions{})
+	if p.err != nil {
+		return nil, errors.New("cannot be built (see its own errors)")
+	}
+	return p.value, nil
+}
+
+// ref resolves the plugin of kind that p names in its option key.
+func (d *Daemon) ref(p *plugin, key, ref string, kind pipeline.Kind) (any, error) {
+	v, err := d.resolve(ref, kind)
+	if err != nil {
+		return nil, p.fail(key, "%q: %v", ref, err)
+	}
+	return v, nil
 }
 
 // codec builds a splitter, decoder or encoder and checks that it implements
 // its kind's interface.
 func (d *Daemon) codec(p *plugin, kind pipeline.Kind, common any) (any, error) {
-	v, err := d.build(p, common)
+	v, _, err := d.build(p, common, nil)
 	if err != nil {
+		closeValue(v)
 		return nil, err
 	}
 	var ok bool
@@ -278,7 +328,7 @@ func (d *Daemon) codec(p *plugin, kind pipeline.Kind, common any) (any, error) {
 		_, ok = v.(pipeline.Encoder)
 	}
 	if !ok {
-		p.err = fmt.Errorf("%s: [%s]: type %s does not implement a %s", p.cfg.File, p.cfg.Name, p.cfg.Type, kind)
+		p.err = p.fail("type", "%s does not implement a %s", p.cfg.Type, kind)
 		return nil, p.err
 	}
 	return v, nil
@@ -289,7 +339,7 @@ func (d *Daemon) codec(p *plugin, kind pipeline.Kind, common any) (any, error) {
 func (d *Daemon) anonymous(owner *plugin, typ string, kind pipeline.Kind) (any, error) {
 	reg, ok := pipeline.Lookup(typ)
 	if !ok || reg.Kind != kind {
-		return nil, fmt.Errorf("%s: [%s]: default %s type %q is not available", owner.cfg.File, owner.cfg.Name, kind, typ)
+		return nil, owner.fail("", "default %s type %q is not available", kind, typ)
 	}
 	p := &plugin{cfg: PluginConfig{Name: owner.cfg.Name + "." + typ, Type: typ, File: owner.cfg.File, Dir: owner.cfg.Dir,
 		Decode: func(...any) error { return nil }}, reg: reg}
@@ -298,22 +348,20 @@ func (d *Daemon) anonymous(owner *plugin, typ string, kind pipeline.Kind) (any, 
 
 func (d *Daemon) buildInput(p *plugin) error {
 	opts := inputOptions{LogDecodeFailures: true}
-	v, err := d.build(p, &opts)
-	if err != nil {
-		return err
-	}
+	v, commonOK, err := d.build(p, &opts, nil)
+	errs := []error{err}
 	in, ok := v.(pipeline.Input)
-	if !ok {
-		return fmt.Errorf("%s: [%s]: type %s does not implement an input", p.cfg.File, p.cfg.Name, p.cfg.Type)
+	if v != nil && !ok {
+		errs = append(errs, p.fail("type", "%s does not implement an input", p.cfg.Type))
+	}
+	if !commonOK {
+		return errors.Join(errs...)
 	}
 	ir := &inputRunner{d: d, name: p.cfg.Name, input: in, sendFailures: opts.SendDecodeFailures, logFailures: opts.LogDecodeFailures}
-	var errs []error
 	switch {
 	case opts.Splitter != "":
-		s, err := d.lookup(p.cfg.Name, opts.Splitter, pipeline.KindSplitter)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: [%s]: %s", p.cfg.File, p.cfg.Name, strings.TrimPrefix(err.Error(), p.cfg.Name+": ")))
-		}
+		s, err := d.ref(p, "splitter", opts.Splitter, pipeline.KindSplitter)
+		errs = append(errs, err)
 		ir.splitter, _ = s.(pipeline.Splitter)
 	default:
 		typ := p.reg.DefaultSplitter
@@ -326,10 +374,8 @@ func (d *Daemon) buildInput(p *plugin) error {
 	}
 	switch {
 	case opts.Decoder != "":
-		v, err := d.lookup(p.cfg.Name, opts.Decoder, pipeline.KindDecoder)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: [%s]: %s", p.cfg.File, p.cfg.Name, strings.TrimPrefix(err.Error(), p.cfg.Name+": ")))
-		}
+		v, err := d.ref(p, "decoder", opts.Decoder, pipeline.KindDecoder)
+		errs = append(errs, err)
 		ir.decoder, _ = v.(pipeline.Decoder)
 		ir.decoderName = opts.Decoder
 	case p.reg.DefaultDecoder != "":
@@ -356,21 +402,19 @@ func (d *Daemon) buildInput(p *plugin) error {
 // newRoute compiles a filter's or output's matcher and makes its queue.
 func (d *Daemon) newRoute(p *plugin, opts *routeOptions) (*route, error) {
 	var errs []error
-	fail := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: [%s]: %s", p.cfg.File, p.cfg.Name, fmt.Sprintf(format, args...)))
-	}
+	fail := func(key, format string, args ...any) { errs = append(errs, p.fail(key, format, args...)) }
 	var m *matcher.Matcher
 	if opts.MessageMatcher == "" {
-		fail("message_matcher is required")
+		fail("message_matcher", "missing: every filter and output needs one")
 	} else {
 		var err error
 		if m, err = matcher.Compile(opts.MessageMatcher); err != nil {
-			fail("message_matcher: %v", err)
+			fail("message_matcher", "%v", err)
 		}
 	}
 	size := opts.QueueSize
 	if size < 0 {
-		fail("queue_size %d: must be positive", size)
+		fail("queue_size", "%d: must be positive", size)
 	}
 	if size <= 0 {
 		size = d.settings.QueueSize
@@ -382,7 +426,7 @@ func (d *Daemon) newRoute(p *plugin, opts *routeOptions) (*route, error) {
 	case "drop":
 		action = Drop
 	default:
-		fail("full_action %q: want \"block\" or \"drop\"", opts.FullAction)
+		fail("full_action", "%q: want \"block\" or \"drop\"", opts.FullAction)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -392,30 +436,27 @@ func (d *Daemon) newRoute(p *plugin, opts *routeOptions) (*route, error) {
 
 func (d *Daemon) buildFilter(p *plugin) error {
 	var opts routeOptions
-	fr := &filterRunner{d: d, name: p.cfg.Name, shutdown: make(chan chan struct{}), done: make(chan struct{})}
 	// The filter's Env injects through its runner, which exists before
 	// the filter does.
-	p.built = true
-	cfg := p.reg.Config()
-	if err := p.cfg.Decode(&opts, cfg); err != nil {
-		return errorf(p, err)
-	}
-	var errs []error
-	if opts.Encoder != "" || opts.UseFraming != nil {
-		errs = append(errs, fmt.Errorf("%s: [%s]: encoder and use_framing are options of outputs, not filters", p.cfg.File, p.cfg.Name))
-	}
-	if opts.TickerInterval < 0 {
-		errs = append(errs, fmt.Errorf("%s: [%s]: ticker_interval %d: must be 0 (none) or a number of seconds", p.cfg.File, p.cfg.Name, opts.TickerInterval))
-	}
-	rt, err := d.newRoute(p, &opts)
-	errs = append(errs, err)
+	fr := &filterRunner{d: d, name: p.cfg.Name, shutdown: make(chan chan struct{}), done: make(chan struct{})}
 	env := d.env(p)
 	env.Inject = fr.inject
-	v, err := p.reg.New(env, cfg)
-	if err != nil {
-		errs = append(errs, errorf(p, err))
-	} else if fr.filter, _ = v.(pipeline.Filter); fr.filter == nil {
-		errs = append(errs, fmt.Errorf("%s: [%s]: type %s does not implement a filter", p.cfg.File, p.cfg.Name, p.cfg.Type))
+	v, commonOK, err := d.build(p, &opts, env)
+	errs := []error{err}
+	fr.filter, _ = v.(pipeline.Filter)
+	if v != nil && fr.filter == nil {
+		errs = append(errs, p.fail("type", "%s does not implement a filter", p.cfg.Type))
+	}
+	var rt *route
+	if commonOK {
+		if opts.Encoder != "" || opts.UseFraming != nil {
+			errs = append(errs, p.fail("", "encoder and use_framing are options of outputs, not filters"))
+		}
+		if opts.TickerInterval < 0 {
+			errs = append(errs, p.fail("ticker_interval", "%d: must be 0 (none) or a number of seconds", opts.TickerInterval))
+		}
+		rt, err = d.newRoute(p, &opts)
+		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		if fr.filter != nil {
@@ -424,7 +465,6 @@ func (d *Daemon) buildFilter(p *plugin) error {
 		p.err = err
 		return err
 	}
-	p.value = v
 	rt.pending = &d.pending
 	fr.route = rt
 	fr.ticker = time.Duration(opts.TickerInterval) * time.Second
@@ -435,17 +475,17 @@ func (d *Daemon) buildFilter(p *plugin) error {
 
 func (d *Daemon) buildOutput(p *plugin) error {
 	var opts routeOptions
-	v, err := d.build(p, &opts)
-	if err != nil {
-		return err
-	}
-	var errs []error
+	v, commonOK, err := d.build(p, &opts, nil)
+	errs := []error{err}
 	out, ok := v.(pipeline.Output)
-	if !ok {
-		errs = append(errs, fmt.Errorf("%s: [%s]: type %s does not implement an output", p.cfg.File, p.cfg.Name, p.cfg.Type))
+	if v != nil && !ok {
+		errs = append(errs, p.fail("type", "%s does not implement an output", p.cfg.Type))
+	}
+	if !commonOK {
+		return errors.Join(errs...)
 	}
 	if opts.TickerInterval != 0 {
-		errs = append(errs, fmt.Errorf("%s: [%s]: ticker_interval is an option of filters, not outputs", p.cfg.File, p.cfg.Name))
+		errs = append(errs, p.fail("ticker_interval", "is an option of filters, not outputs"))
 	}
 	rt, err := d.newRoute(p, &opts)
 	errs = append(errs, err)
@@ -457,10 +497,7 @@ func (d *Daemon) buildOutput(p *plugin) error {
 	var enc any
 	switch {
 	case opts.Encoder != "":
-		enc, err = d.lookup(p.cfg.Name, opts.Encoder, pipeline.KindEncoder)
-		if err != nil {
-			err = fmt.Errorf("%s: [%s]: %s", p.cfg.File, p.cfg.Name, strings.TrimPrefix(err.Error(), p.cfg.Name+": "))
-		}
+		enc, err = d.ref(p, "encoder", opts.Encoder, pipeline.KindEncoder)
 	default:
 		typ := p.reg.DefaultEncoder
 		if typ == "" {
@@ -497,10 +534,8 @@ func (d *Daemon) closeCodecs() {
 	for _, p := range d.order {
 		switch p.reg.Kind {
 		case pipeline.KindSplitter, pipeline.KindDecoder, pipeline.KindEncoder:
-			if c, ok := p.value.(io.Closer); ok {
-				if err := c.Close(); err != nil {
-					d.logf(p.cfg.Name, "close: %v", err)
-				}
+			if err := closeValue(p.value); err != nil {
+				d.logf(p.cfg.Name, "close: %v", err)
 			}
 		}
 	}
@@ -622,4 +657,13 @@ func article(k pipeline.Kind) string {
 		return "an " + k.String()
 	}
 	return "a " + k.String()
+}
+
+// closeValue closes a built plugin that holds resources of its own (a
+// SandboxDecoder's pool).
+func closeValue(v any) error {
+	if c, ok := v.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }

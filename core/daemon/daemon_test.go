@@ -339,14 +339,16 @@ type = "NoSuchPlugin"
 	if err == nil {
 		t.Fatal("no error")
 	}
+	if u := unknownKeys(); len(u) != 1 || u[0] != "out.flavour" {
+		t.Errorf("unknown keys %q, want [out.flavour]", u)
+	}
 	for _, want := range []string{
-		`test.toml: [in]: decoder "missing": no plugin of that name in the configuration`,
-		`test.toml: [in2]: decoder "out": is an output (TestOutput), not a decoder`,
-		`test.toml: [f]: message_matcher is required`,
+		`test.toml: [in]: decoder: "missing": no plugin of that name in the configuration`,
+		`test.toml: [in2]: decoder: "out": is an output (TestOutput), not a decoder`,
+		`test.toml: [f]: message_matcher: missing: every filter and output needs one`,
 		`test.toml: [g]: message_matcher: `,
-		`test.toml: [g]: full_action "spill": want "block" or "drop"`,
-		`test.toml: [out]: unknown key "flavour"`,
-		`test.toml: [x]: unknown plugin type "NoSuchPlugin"`,
+		`test.toml: [g]: full_action: "spill": want "block" or "drop"`,
+		`test.toml: [x]: type: unknown plugin type "NoSuchPlugin"`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)

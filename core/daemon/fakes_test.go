@@ -216,6 +216,10 @@ func init() {
 		New:    func(*pipeline.Env, any) (any, error) { return testEncoder{}, nil }})
 }
 
+// unknownKeys returns the keys of the last text parse read that no
+// decoding took, as package config's Unknown does for the daemon.
+var unknownKeys func() []string
+
 // parse turns a TOML text into the daemon's plugin configurations, every
 // top-level table one plugin (the type is the table's name when absent), as
 // package config does for the daemon.
@@ -248,16 +252,20 @@ func parse(t *testing.T, text string) []PluginConfig {
 			Decode: func(targets ...any) error {
 				for _, tg := range targets {
 					if err := md.PrimitiveDecode(prim, tg); err != nil {
-						return err
-					}
-				}
-				for _, k := range md.Undecoded() {
-					if len(k) > 1 && k[0] == name {
-						return fmt.Errorf("unknown key %q", k[1])
+						return fmt.Errorf("test.toml: [%s]: %v", name, err)
 					}
 				}
 				return nil
 			}})
+	}
+	unknownKeys = func() []string {
+		var keys []string
+		for _, k := range md.Undecoded() {
+			if len(k) == 2 {
+				keys = append(keys, k.String())
+			}
+		}
+		return keys
 	}
 	return out
 }
