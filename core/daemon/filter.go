@@ -143,7 +143,7 @@ func (d *Daemon) reportTerminated(plugin string, err error) {
 func (fr *filterRunner) report(add func(string, any)) {
 	add("matched", fr.route.matched.Load())
 	add("processed", fr.processed.Load())
-	add("injected", fr.injected.Load())
+	add("out", fr.injected.Load())
 	add("queue", fr.route.queue.Len())
 	add("dropped", fr.route.queue.dropped.Load())
 	if n := fr.loopDrops.Load(); n > 0 {

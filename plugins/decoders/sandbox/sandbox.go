@@ -194,7 +194,7 @@ func (d *Decoder) Report(add func(key string, value any)) {
 	add("calls", st.Calls)
 	add("errors", st.Errors)
 	add("injected", st.Injected)
-	add("mean_time_ns", st.MeanTime().Nanoseconds())
+	add("mean_time", st.MeanTime())
 	if err := d.pool.Err(); err != nil {
 		add("terminated", err.Error())
 	}
