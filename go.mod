@@ -4,13 +4,9 @@ go 1.26.8
 
 require (
 	github.com/BurntSushi/toml v1.6.0
-	github.com/nxadm/tail v1.4.11
+	github.com/fsnotify/fsnotify v1.6.0
 	github.com/yuin/gopher-lua v1.1.2
 	google.golang.org/protobuf v1.36.12
-	gopkg.in/tomb.v1 v1.0.0-20141024135613-dd632973f1e7
 )
 
-require (
-	github.com/fsnotify/fsnotify v1.6.0 // indirect
-	golang.org/x/sys v0.0.0-20220908164124-27713097b956 // indirect
-)
+require golang.org/x/sys v0.0.0-20220908164124-27713097b956 // indirect

@@ -59,6 +59,8 @@ type Input struct {
 	hostname    string
 	journalPath string
 
+	watch *watcher // set by Run before any file is followed
+
 	mu      sync.Mutex
 	journal *journal
 	paths   map[string]bool // paths read by a tailer now
@@ -133,6 +135,8 @@ func (in *Input) Run(ctx context.Context, r pipeline.InputRunner) error {
 	in.journal, in.paths, in.ids = j, map[string]bool{}, map[fileID]bool{}
 	in.mu.Unlock()
 
+	in.watch = newWatcher(r.Logf)
+	defer in.watch.close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -346,7 +350,7 @@ func (t *tailer) run(ctx context.Context) (rotated bool, err error) {
 	defer s.Close()
 	var w *waker
 	if in.cfg.Follow {
-		w = newWaker(t.path, t.e.Offset)
+		w = in.watch.add(t.path)
 		defer w.stop()
 	}
 	for {

@@ -7,9 +7,6 @@ import (
 	"io"
 	"os"
 	"time"
-
-	"github.com/nxadm/tail/watch"
-	"gopkg.in/tomb.v1"
 )
 
 // How a file's reading ended.
@@ -123,48 +120,4 @@ func (fr *fileReader) changed() (int, error) {
 	}
 	fr.head = b
 	return endNone, nil
-}
-
-// waker wakes a reader at a file's end when the file changes: inotify
-// events through the tail library's watcher, when it can watch the file,
-// are hints that cut the wait short; the poll interval bounds the wait in
-// every case, so that a missed or shared event costs latency, never data.
-type waker struct {
-	t       tomb.Tomb
-	changes *watch.FileChanges
-}
-
-// newWaker watches path; a watcher that cannot start leaves polling alone.
-func newWaker(path string, pos int64) *waker {
-	w := &waker{}
-	c, err := watch.NewInotifyFileWatcher(path).ChangeEvents(&w.t, pos)
-	if err == nil {
-		w.changes = c
-	}
-	return w
-}
-
-func (w *waker) wait(ctx context.Context, poll time.Duration) error {
-	t := time.NewTimer(poll)
-	defer t.Stop()
-	var modified, truncated, deleted chan bool
-	if w.changes != nil {
-		modified, truncated, deleted = w.changes.Modified, w.changes.Truncated, w.changes.Deleted
-	}
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-	case <-modified:
-	case <-truncated:
-	case <-deleted:
-		// The watcher ends after a deletion or rename; polling goes on.
-		w.changes = nil
-	}
-	return nil
-}
-
-// stop ends the watcher's goroutine.
-func (w *waker) stop() {
-	w.t.Kill(nil)
 }
