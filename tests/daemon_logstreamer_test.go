@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sandpiper/core/message"
 )
 
 // nginxLine returns the nginx "combined" access log line numbered n: its
@@ -33,20 +35,25 @@ func itemNumbers(t *testing.T, recs []record) []int {
 	t.Helper()
 	var ns []int
 	for _, r := range recs {
-		if r.msg.Type != "nginx.access" {
-			continue
+		if r.msg.Type == "nginx.access" {
+			ns = append(ns, itemNumber(t, r.msg))
 		}
-		f := r.msg.Field("path", 0)
-		if f == nil || len(f.Strings) != 1 || !strings.HasPrefix(f.Strings[0], "/item/") {
-			t.Fatalf("message without a /item/N path: %s", r.msg.AppendJSON(nil))
-		}
-		n, err := strconv.Atoi(strings.TrimPrefix(f.Strings[0], "/item/"))
-		if err != nil {
-			t.Fatalf("path %q: %v", f.Strings[0], err)
-		}
-		ns = append(ns, n)
 	}
 	return ns
+}
+
+// itemNumber returns the n of the /item/n path of m.
+func itemNumber(t *testing.T, m *message.Message) int {
+	t.Helper()
+	f := m.Field("path", 0)
+	if f == nil || len(f.Strings) != 1 || !strings.HasPrefix(f.Strings[0], "/item/") {
+		t.Fatalf("message without a /item/N path: %s", m.AppendJSON(nil))
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(f.Strings[0], "/item/"))
+	if err != nil {
+		t.Fatalf("path %q: %v", f.Strings[0], err)
+	}
+	return n
 }
 
 // checkExactlyOnce fails t unless ns holds every number from 0 to total-1

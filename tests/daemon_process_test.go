@@ -181,16 +181,29 @@ type record struct {
 // is being written, or garbage.
 func readStream(t *testing.T, path string) ([]record, int64) {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	var recs []record
+	skipped := eachRecord(t, path, func(raw []byte, m *message.Message) {
+		recs = append(recs, record{raw: bytes.Clone(raw), msg: m.Copy()})
+	})
+	return recs, skipped
+}
+
+// eachRecord calls f with each record of the Heka-framed file at path, the
+// message's bytes and the message decoded from them, both valid only
+// during the call, and returns the count of bytes skipped.
+func eachRecord(t *testing.T, path string, f func(raw []byte, m *message.Message)) int64 {
+	t.Helper()
+	file, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, 0
+		return 0
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := framing.NewReader(bytes.NewReader(data), framing.ReaderOptions{})
-	var recs []record
-	for {
+	defer file.Close()
+	r := framing.NewReader(file, framing.ReaderOptions{})
+	m := &message.Message{}
+	for n := 1; ; n++ {
 		rec, err := r.Next()
 		if err == io.EOF {
 			break
@@ -198,13 +211,12 @@ func readStream(t *testing.T, path string) ([]record, int64) {
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
-		m := &message.Message{}
 		if err := m.Unmarshal(rec.Message); err != nil {
-			t.Fatalf("%s: record %d: %v", path, len(recs)+1, err)
+			t.Fatalf("%s: record %d: %v", path, n, err)
 		}
-		recs = append(recs, record{raw: bytes.Clone(rec.Message), msg: m})
+		f(rec.Message, m)
 	}
-	return recs, r.Stats().BytesSkipped
+	return r.Stats().BytesSkipped
 }
 
 // readStreamDone reads the file at path once its writer has exited: every
