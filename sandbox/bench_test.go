@@ -125,3 +125,26 @@ func BenchmarkFilter(b *testing.B) {
 		b.ReportMetric(bare.Seconds()/sandboxed.Seconds(), "ratio")
 	})
 }
+
+// BenchmarkLenAppend builds a 100,000-element sequence with t[#t+1] = v in
+// one call: the cost of # on a legitimate array, which the sandbox
+// tidies (see tidy).
+func BenchmarkLenAppend(b *testing.B) {
+	s, err := New(Config{Name: "bench", Script: writeScript(b, `
+		function process_message()
+			local t = {}
+			for i = 1, 100000 do t[#t + 1] = i end
+			assert(#t == 100000)
+			return 0
+		end`), Limits: Limits{Memory: 64 << 20}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Stop()
+	m := message.New(1)
+	for b.Loop() {
+		if _, _, err := s.ProcessMessage(m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -76,6 +76,7 @@ func (s *Sandbox) guardLibraries() {
 	})
 	wrap(g, "unpack", func(L *lua.LState, orig lua.LGFunction) int {
 		t := L.CheckTable(1)
+		s.tidyArg(L, "unpack")
 		i, j := L.OptInt(2, 1), L.OptInt(3, t.Len())
 		if n := j - i + 1; n > maxResults {
 			L.RaiseError("unpack() too many results to unpack (%d, at most %d)", n, maxResults)
@@ -86,13 +87,16 @@ func (s *Sandbox) guardLibraries() {
 	})
 	shift := func(name string) func(L *lua.LState, orig lua.LGFunction) int {
 		return func(L *lua.LState, orig lua.LGFunction) int {
-			n := L.CheckTable(1).Len()
+			t := L.CheckTable(1)
+			s.tidyArg(L, name)
+			n := t.Len()
 			s.charge(L, name, n/elementsPerStep+1, 0)
 			return orig(L)
 		}
 	}
 	wrap(tab, "insert", func(L *lua.LState, orig lua.LGFunction) int {
 		t := L.CheckTable(1)
+		s.tidyArg(L, "table.insert")
 		n := t.Len()
 		grow := 0
 		if L.GetTop() >= 3 {
@@ -106,11 +110,24 @@ func (s *Sandbox) guardLibraries() {
 		return orig(L)
 	})
 	wrap(tab, "remove", shift("table.remove"))
+	// table.sort sorts the whole array part, trailing nils included, in a
+	// Go slice it holds while the comparator runs: tidy first, and no tidy
+	// may trim a table until it returns.
 	wrap(tab, "sort", func(L *lua.LState, orig lua.LGFunction) int {
-		n := L.CheckTable(1).Len()
+		t := L.CheckTable(1)
+		s.tidyArg(L, "table.sort")
+		n := len(tableArray(t))
 		s.charge(L, "table.sort", n*bits.Len(uint(n))/4+1, 0)
+		s.sorting++
+		defer func() { s.sorting-- }()
 		return orig(L)
 	})
+	for _, name := range []string{"getn", "maxn", "concat"} {
+		wrap(tab, name, func(L *lua.LState, orig lua.LGFunction) int {
+			s.tidyArg(L, "table."+name)
+			return orig(L)
+		})
+	}
 	// setmetatable takes tables only, as in C Lua 5.1: gopher-lua's also
 	// sets the metatable of every string or number at once.
 	wrap(g, "setmetatable", func(L *lua.LState, orig lua.LGFunction) int {

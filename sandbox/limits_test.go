@@ -244,31 +244,6 @@ func TestRegistryLayout(t *testing.T) {
 	}
 }
 
-// TestTrimArray: trimming trailing nils keeps the table's contents.
-func TestTrimArray(t *testing.T) {
-	s, _ := newSandbox(t, `
-		t = {}
-		for i = 1, 1000 do t[i] = i end
-		for i = 1000, 11, -1 do t[i] = nil end
-		function process_message()
-			assert(#t == 10 and t[10] == 10 and t[11] == nil and t[1000] == nil)
-			local n = 0
-			for k, v in pairs(t) do n = n + 1 end
-			assert(n == 10)
-			t[12] = 12
-			assert(t[12] == 12 and t[11] == nil)
-			return 0
-		end`, Config{})
-	// New measured the heap after the top level ran, and trimmed t.
-	tb := s.state.GetGlobal("t").(*lua.LTable)
-	if a := tableArray(tb); len(a) != 10 || cap(a) < 1000 {
-		t.Fatalf("array part %d long (capacity %d) after the walk, want 10 (1000)", len(a), cap(a))
-	}
-	if _, _, err := s.ProcessMessage(testMessage()); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestSparseArray: a far integer key goes to the hash part, and an array
 // emptied again still counts for its capacity.
 func TestSparseArray(t *testing.T) {

@@ -21,74 +21,6 @@ import (
 // watchdog sees the process heap grow fast (during the call, or after the
 // next call when the growth came and went between two of its looks).
 
-// gopher-lua keeps a table's integer keys 1..n in a Go slice and fills
-// the gap with nils when a script sets t[n] far past the end: one
-// instruction, t[67108863] = 1, would allocate a gigabyte under
-// gopher-lua's default MaxArrayIndex (several, counting append's growth).
-// Keys past maxArrayIndex go to the hash part instead, which bounds that
-// to a 16 MiB array (about 80 MiB allocated on the way). The price is
-// that # (and ipairs, table.insert) see only the first maxArrayIndex
-// entries of a sequence, a size no default memory_limit allows anyway.
-// gopher-lua's limit is a process-wide variable, set once here.
-const maxArrayIndex = 1 << 20
-
-func init() { lua.MaxArrayIndex = maxArrayIndex }
-
-// tableArrayOffset is where LTable keeps its array part. The walk reads the
-// slice's capacity through it, because a sparse assignment (t[1000000] =
-// 1, then nil) leaves a large array that holds no value Next would show.
-// gopher-lua v1.1.2 is pinned in go.mod; TestTableArrayLayout checks the
-// field is where this expects.
-var tableArrayOffset = func() uintptr {
-	f, ok := reflect.TypeFor[lua.LTable]().FieldByName("array")
-	if !ok || f.Type != reflect.TypeFor[[]lua.LValue]() {
-		panic("sandbox: gopher-lua's LTable has no array []LValue field; memory accounting needs updating")
-	}
-	return f.Offset
-}()
-
-// tableArray returns the array part of t.
-func tableArray(t *lua.LTable) []lua.LValue {
-	return *(*[]lua.LValue)(unsafe.Add(unsafe.Pointer(t), tableArrayOffset))
-}
-
-// trimMin is the run of trailing nils worth trimming from an array part.
-const trimMin = 64
-
-// trimArray drops the trailing nils of t's array part (keeping its
-// capacity). gopher-lua never shrinks an array part when its last values
-// are set to nil, and answers # by scanning back over them: after
-// t[100000] = 1; t[100000] = nil, every #t costs a hundred thousand steps
-// in one instruction. A slot past the array's length reads as nil, so the
-// table is the same table afterwards.
-func trimArray(t *lua.LTable, array []lua.LValue) {
-	n := len(array)
-	for n > 0 && array[n-1] == lua.LNil {
-		n--
-	}
-	if len(array)-n >= trimMin {
-		*(*[]lua.LValue)(unsafe.Add(unsafe.Pointer(t), tableArrayOffset)) = array[:n]
-	}
-}
-
-// noGoFrames reports whether every active frame of L runs Lua code. Only
-// then may the walk trim array parts: a Go function on the stack
-// (table.sort, say) may hold a table's array part while the Lua it calls
-// runs.
-func noGoFrames(L *lua.LState) bool {
-	depth := stackDepth(L)
-	for level := 0; level < depth; level++ {
-		dbg, ok := L.GetStack(level)
-		if !ok {
-			break
-		}
-		if _, err := L.GetInfo("S", dbg, lua.LNil); err != nil || dbg.What == "G" {
-			return false
-		}
-	}
-	return true
-}
-
 // registryLayout locates the Lua data stack of an LState: the field reg
 // (*registry) and, in the registry, array ([]LValue) and top (int). The
 // walk reads every register below top, which holds what the active frames
@@ -155,7 +87,6 @@ type memState struct {
 
 	seen    map[unsafe.Pointer]struct{}
 	pending []lua.LValue
-	trim    bool // this walk trims trailing nils from array parts
 }
 
 // afterCall measures the heap when the calls since the last measurement
@@ -175,7 +106,6 @@ func (s *Sandbox) measure() {
 	m := &s.mem
 	m.calls, m.instructions, s.ctr.allocated = 0, 0, 0
 	m.epoch = heapEpoch.Load()
-	m.trim = noGoFrames(s.state)
 	if m.seen == nil {
 		m.seen = make(map[unsafe.Pointer]struct{}, 256)
 	}
@@ -240,9 +170,6 @@ func (m *memState) size(v lua.LValue, push func(lua.LValue)) int64 {
 			return 0
 		}
 		array := tableArray(x)
-		if m.trim {
-			trimArray(x, array)
-		}
 		n := int64(sizeTable + sizeValue*cap(array))
 		if x.Metatable != nil && x.Metatable != lua.LNil {
 			push(x.Metatable)

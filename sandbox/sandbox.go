@@ -153,6 +153,7 @@ type Sandbox struct {
 	callOutput int64                        // largest output of this call
 
 	mem     memState
+	sorting int // table.sort calls running (see tidy)
 	printer printLimiter
 	modules moduleState
 
