@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"path/filepath"
 	"testing"
-	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -128,7 +127,7 @@ path = '$RUN/decoded.hpb'
 
 // decodeOnce runs benchmark (b)'s pipeline over dir's access.log of n lines
 // and checks that the output file holds n messages.
-func decodeOnce(tb testing.TB, dir string, n, pool int) time.Duration {
+func decodeOnce(tb testing.TB, dir string, n, pool int) cost {
 	tb.Helper()
 	return runPipeline(tb, decodeConfig(dir, pool), func(runDir, report string) {
 		if got := countRecords(tb, filepath.Join(runDir, "decoded.hpb")); got != n {
@@ -173,22 +172,21 @@ func BenchmarkDecode(b *testing.B) {
 	defer bare.L.Close()
 	s := newDecoderSandbox(b)
 	defer s.Stop()
-	var bareT, sandboxT, one, two time.Duration
+	var bareT, sandboxT, one, two cost
 	for b.Loop() {
 		withProcs(1, func() {
-			bareT += timed(func() { bare.run(b, bareLines) })
-			sandboxT += timed(func() { sandboxDecode(b, s, lines) })
-			one += decodeOnce(b, dir, n, 1)
+			bareT.measure(func() { bare.run(b, bareLines) })
+			sandboxT.measure(func() { sandboxDecode(b, s, lines) })
+			one.add(decodeOnce(b, dir, n, 1))
 		})
-		withProcs(2, func() { two += decodeOnce(b, dir, n, 2) })
+		withProcs(2, func() { two.add(decodeOnce(b, dir, n, 2)) })
 	}
-	rate := func(lines int, d time.Duration) float64 { return float64(b.N*lines) / d.Seconds() }
 	b.ReportMetric(0, "ns/op")
-	b.ReportMetric(rate(len(bareLines), bareT), "bare-lines/s")
-	b.ReportMetric(rate(n, sandboxT), "sandbox-lines/s")
-	b.ReportMetric(rate(n, one), "p1-lines/s")
-	b.ReportMetric(rate(n, two), "p2-lines/s")
-	b.ReportMetric(rate(n, one)/rate(len(bareLines), bareT), "p1/bare")
-	b.ReportMetric(rate(n, one)/rate(n, sandboxT), "p1/sandbox")
-	b.ReportMetric(one.Seconds()/two.Seconds(), "p2/p1")
+	bareT.report(b, "bare", "lines", len(bareLines))
+	sandboxT.report(b, "sandbox", "lines", n)
+	one.report(b, "p1", "lines", n)
+	two.report(b, "p2", "lines", n)
+	b.ReportMetric(one.ratio(n, bareT, len(bareLines)), "p1/bare")
+	b.ReportMetric(one.ratio(n, sandboxT, n), "p1/sandbox")
+	b.ReportMetric(two.ratio(n, one, n), "p2/p1")
 }

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -135,7 +134,7 @@ keep_payloads = true
 
 // filterOnce runs benchmark (c)'s pipeline over dir's file of n messages
 // and checks that the filter counted every one of them.
-func filterOnce(tb testing.TB, dir string, n int) time.Duration {
+func filterOnce(tb testing.TB, dir string, n int) cost {
 	tb.Helper()
 	script, err := filepath.Abs(filterScript)
 	if err != nil {
@@ -200,22 +199,21 @@ func BenchmarkFilter(b *testing.B) {
 	defer bare.L.Close()
 	s := newFilterSandbox(b)
 	defer s.Stop()
-	var bareT, sandboxT, one, two time.Duration
+	var bareT, sandboxT, one, two cost
 	for b.Loop() {
 		withProcs(1, func() {
-			bareT += timed(func() { bare.run(b, ms, n) })
-			sandboxT += timed(func() { sandboxFilter(b, s, ms, n) })
-			one += filterOnce(b, dir, n)
+			bareT.measure(func() { bare.run(b, ms, n) })
+			sandboxT.measure(func() { sandboxFilter(b, s, ms, n) })
+			one.add(filterOnce(b, dir, n))
 		})
-		withProcs(2, func() { two += filterOnce(b, dir, n) })
+		withProcs(2, func() { two.add(filterOnce(b, dir, n)) })
 	}
-	rate := func(d time.Duration) float64 { return float64(b.N*n) / d.Seconds() }
 	b.ReportMetric(0, "ns/op")
-	b.ReportMetric(rate(bareT), "bare-msgs/s")
-	b.ReportMetric(rate(sandboxT), "sandbox-msgs/s")
-	b.ReportMetric(rate(one), "p1-msgs/s")
-	b.ReportMetric(rate(two), "p2-msgs/s")
-	b.ReportMetric(bareT.Seconds()/one.Seconds(), "p1/bare")
-	b.ReportMetric(sandboxT.Seconds()/one.Seconds(), "p1/sandbox")
-	b.ReportMetric(one.Seconds()/two.Seconds(), "p2/p1")
+	bareT.report(b, "bare", "msgs", n)
+	sandboxT.report(b, "sandbox", "msgs", n)
+	one.report(b, "p1", "msgs", n)
+	two.report(b, "p2", "msgs", n)
+	b.ReportMetric(one.ratio(n, bareT, n), "p1/bare")
+	b.ReportMetric(one.ratio(n, sandboxT, n), "p1/sandbox")
+	b.ReportMetric(two.ratio(n, one, n), "p2/p1")
 }

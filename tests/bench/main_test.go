@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -170,10 +171,10 @@ func (s *syncBuffer) String() string {
 // [sandpiper] table, in a fresh directory that is its base_dir (so that a
 // LogstreamerInput's journal starts empty and every run reads its files
 // whole) and that replaces $RUN in conf, runs it to its end in batch mode,
-// calls check with that directory and the daemon's report, and returns how
-// long Run took. Building is not timed: it is the daemon's start, not its
-// throughput.
-func runPipeline(tb testing.TB, conf string, check func(runDir, report string)) time.Duration {
+// calls check with that directory and the daemon's report, and returns
+// what Run cost. Building is not measured: it is the daemon's start, not
+// its throughput.
+func runPipeline(tb testing.TB, conf string, check func(runDir, report string)) cost {
 	tb.Helper()
 	dir, err := os.MkdirTemp(dataDir, "run-")
 	if err != nil {
@@ -212,9 +213,8 @@ func runPipeline(tb testing.TB, conf string, check func(runDir, report string)) 
 	if err != nil {
 		tb.Fatalf("%v\n%s", err, conf)
 	}
-	start := time.Now()
-	err = d.Run(context.Background())
-	elapsed := time.Since(start)
+	var elapsed cost
+	elapsed.measure(func() { err = d.Run(context.Background()) })
 	if err != nil {
 		tb.Fatalf("run: %v\n%s", err, logs.String())
 	}
@@ -231,11 +231,50 @@ func withProcs(n int, f func()) {
 	f()
 }
 
-// timed returns how long f took.
-func timed(f func()) time.Duration {
+// cost is what runs of a loop or a pipeline took, added up: wall-clock
+// time, and the CPU time of the whole process (user and system, every
+// thread: the garbage collector's included). On a shared machine the CPU
+// time is the steadier of the two: other jobs lengthen the wall time of a
+// run, not its CPU time.
+type cost struct {
+	Wall, CPU time.Duration
+}
+
+// measure runs f and adds its cost.
+func (c *cost) measure(f func()) {
+	cpu0 := cpuTime()
 	start := time.Now()
 	f()
-	return time.Since(start)
+	c.Wall += time.Since(start)
+	c.CPU += cpuTime() - cpu0
+}
+
+// add adds o to c.
+func (c *cost) add(o cost) {
+	c.Wall += o.Wall
+	c.CPU += o.CPU
+}
+
+// cpuTime returns the CPU time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// report reports c's figures for n items per round of b, under name: the
+// rate in wall-clock time and the CPU time per item.
+func (c cost) report(b *testing.B, name, unit string, n int) {
+	b.ReportMetric(float64(b.N*n)/c.Wall.Seconds(), name+"-"+unit+"/s")
+	b.ReportMetric(float64(c.CPU.Nanoseconds())/float64(b.N*n), name+"-cpu-ns/"+strings.TrimSuffix(unit, "s"))
+}
+
+// ratio returns the rate of c over the rate of base, each of nc and nb
+// items: above 1, c was faster.
+func (c cost) ratio(nc int, base cost, nb int) float64 {
+	return float64(nc) / c.Wall.Seconds() / (float64(nb) / base.Wall.Seconds())
 }
 
 // countRecords returns the number of framed records in the file at path.

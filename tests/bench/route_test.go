@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"sandpiper/core/framing"
 	"sandpiper/core/matcher"
@@ -84,7 +83,7 @@ func bareDecode(tb testing.TB, path string) int {
 
 // routeOnce runs benchmark (a)'s pipeline over dir's file of n messages
 // and checks that the archive got every message and no output more.
-func routeOnce(tb testing.TB, dir string, n int) time.Duration {
+func routeOnce(tb testing.TB, dir string, n int) cost {
 	tb.Helper()
 	return runPipeline(tb, routeConfig(dir), func(_, report string) {
 		for i := range routeMatchers {
@@ -137,23 +136,22 @@ func BenchmarkRoute(b *testing.B) {
 	const n = 200_000
 	dir := framedDir(b, n)
 	path := filepath.Join(dir, "messages.heka")
-	var bare, one, two time.Duration
+	var bare, one, two cost
 	for b.Loop() {
 		withProcs(1, func() {
-			bare += timed(func() {
+			bare.measure(func() {
 				if got := bareDecode(b, path); got != n {
 					b.Fatalf("bare loop decoded %d of %d messages", got, n)
 				}
 			})
-			one += routeOnce(b, dir, n)
+			one.add(routeOnce(b, dir, n))
 		})
-		withProcs(2, func() { two += routeOnce(b, dir, n) })
+		withProcs(2, func() { two.add(routeOnce(b, dir, n)) })
 	}
-	rate := func(d time.Duration) float64 { return float64(b.N*n) / d.Seconds() }
 	b.ReportMetric(0, "ns/op")
-	b.ReportMetric(rate(bare), "bare-msgs/s")
-	b.ReportMetric(rate(one), "p1-msgs/s")
-	b.ReportMetric(rate(two), "p2-msgs/s")
-	b.ReportMetric(bare.Seconds()/one.Seconds(), "p1/bare")
-	b.ReportMetric(bare.Seconds()/two.Seconds(), "p2/bare")
+	bare.report(b, "bare", "msgs", n)
+	one.report(b, "p1", "msgs", n)
+	two.report(b, "p2", "msgs", n)
+	b.ReportMetric(one.ratio(n, bare, n), "p1/bare")
+	b.ReportMetric(two.ratio(n, bare, n), "p2/bare")
 }
