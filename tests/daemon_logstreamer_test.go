@@ -238,9 +238,6 @@ func wantLastSummary(t *testing.T, path string, n int) {
 // interval, a second: the lines it had archived by then are journaled,
 // and the restarted daemon does not deliver them again.
 func TestDaemonJournalWhileIdle(t *testing.T) {
-	knownBug(t, "core/daemon/stream.go (*stream).ReadFrom acknowledges a batch only when it hands the next batch to the decoders or returns: "+
-		"a followed file at its end keeps its last batch unacknowledged however long it stays idle (the report says offset 0 after 30 routed lines), "+
-		"so a crash or kill then delivers that batch again")
 	dir := t.TempDir()
 	logs := filepath.Join(dir, "logs")
 	if err := os.Mkdir(logs, 0o755); err != nil {

@@ -81,7 +81,8 @@ type Daemon struct {
 	router  router
 	pending atomic.Int64 // messages queued for or in a filter
 
-	errs []error // errors of codecs built on first reference, while New runs
+	errs   []error   // errors of codecs built on first reference, while New runs
+	codecs []*plugin // splitters, decoders and encoders built, named or default
 
 	terminations atomic.Int64
 	started      time.Time
@@ -318,6 +319,7 @@ func (d *Daemon) codec(p *plugin, kind pipeline.Kind, common any) (any, error) {
 		closeValue(v)
 		return nil, err
 	}
+	d.codecs = append(d.codecs, p)
 	var ok bool
 	switch kind {
 	case pipeline.KindSplitter:
@@ -531,12 +533,9 @@ func (d *Daemon) Close() error {
 // closeCodecs closes every built plugin that holds resources of its own
 // (a SandboxDecoder's pool) and is not run by a runner.
 func (d *Daemon) closeCodecs() {
-	for _, p := range d.order {
-		switch p.reg.Kind {
-		case pipeline.KindSplitter, pipeline.KindDecoder, pipeline.KindEncoder:
-			if err := closeValue(p.value); err != nil {
-				d.logf(p.cfg.Name, "close: %v", err)
-			}
+	for _, p := range d.codecs {
+		if err := closeValue(p.value); err != nil {
+			d.logf(p.cfg.Name, "close: %v", err)
 		}
 	}
 }
@@ -666,4 +665,13 @@ func closeValue(v any) error {
 		return c.Close()
 	}
 	return nil
+}
+
+// withoutName returns err without the leading "name: " that plugins put on
+// their errors, for messages that name the plugin already.
+func withoutName(name string, err error) error {
+	if msg := err.Error(); strings.HasPrefix(msg, name+": ") {
+		return errors.New(strings.TrimPrefix(msg, name+": "))
+	}
+	return err
 }

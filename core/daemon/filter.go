@@ -118,6 +118,7 @@ func (fr *filterRunner) timerEvent(now time.Time, shutdown bool) {
 // stops sending it messages, those already queued are dropped (counted),
 // and a heka.sandbox-terminated message tells the rest of the pipeline.
 func (fr *filterRunner) terminate(err error) {
+	err = withoutName(fr.name, err)
 	fr.err = err
 	fr.route.dead.Store(true)
 	fr.d.logf(fr.name, "terminated: %v", err)

@@ -72,6 +72,7 @@ func (ir *inputRunner) fatal() error {
 // and reported as a heka.sandbox-terminated message, and the input's
 // context is cancelled so that its Run returns.
 func (ir *inputRunner) fail(err error) {
+	err = withoutName(ir.decoderName, err)
 	wrapped := fmt.Errorf("decoder %s terminated, input stopped: %w", ir.decoderName, err)
 	if !ir.fatalErr.CompareAndSwap(nil, &wrapped) {
 		return

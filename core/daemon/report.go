@@ -13,7 +13,7 @@ import (
 // the figures the plugin reports of its own (a sandbox's memory and
 // instructions, mean process time): what SIGUSR1 prints.
 func (d *Daemon) Report(w io.Writer) {
-	fmt.Fprintf(w, "sandpiper report: up %v, %d plugins, %d terminated\n",
+	fmt.Fprintf(w, "sandpiper report: up %v, %d plugins configured, %d terminated\n",
 		time.Since(d.started).Round(time.Second), len(d.order), d.terminations.Load())
 	line := func(kind pipeline.Kind, name string, own func(func(string, any)), value any) {
 		var b strings.Builder
@@ -29,11 +29,9 @@ func (d *Daemon) Report(w io.Writer) {
 	}
 	for _, ir := range d.inputs {
 		line(pipeline.KindInput, ir.name, ir.report, ir.input)
-		if p := d.plugins[ir.decoderName]; p != nil {
-			line(pipeline.KindDecoder, ir.decoderName, nil, p.value)
-		} else if _, ok := ir.decoder.(pipeline.Reporter); ok {
-			line(pipeline.KindDecoder, ir.decoderName, nil, ir.decoder)
-		}
+	}
+	for _, p := range d.codecs {
+		line(p.reg.Kind, p.cfg.Name, nil, p.value)
 	}
 	for _, fr := range d.filters {
 		line(pipeline.KindFilter, fr.name, fr.report, fr.filter)

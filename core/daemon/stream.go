@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"sandpiper/core/message"
@@ -60,29 +59,22 @@ func (s *stream) ReadFrom(ctx context.Context, r io.Reader, ack func(end int64))
 
 	// The sequencer: one goroutine per ReadFrom call, ended by closing seq;
 	// ReadFrom waits for it before returning.
+	// It acknowledges each batch once routed, so that an input's journal
+	// keeps up even while the reader is blocked waiting for more bytes.
 	seq := make(chan *batch, ir.workers+1)
-	var routedEnd atomic.Int64
-	routedEnd.Store(-1)
 	seqDone := make(chan struct{})
 	go func() {
 		defer close(seqDone)
 		for b := range seq {
 			<-b.done
 			ir.finish(b)
-			if len(b.recs) > 0 {
-				routedEnd.Store(b.recs[len(b.recs)-1].end)
+			if ack != nil && len(b.recs) > 0 {
+				ack(b.recs[len(b.recs)-1].end)
 			}
 			ir.batches.Put(b)
 		}
 	}()
 
-	acked := int64(-1)
-	reportAck := func() {
-		if e := routedEnd.Load(); ack != nil && e > acked {
-			acked = e
-			ack(e)
-		}
-	}
 	var skipped int64
 	b := ir.newBatch(&s.src)
 	var err error
@@ -111,7 +103,6 @@ func (s *stream) ReadFrom(ctx context.Context, r io.Reader, ack func(end int64))
 			seq <- b
 			ir.jobs <- b
 			b = ir.newBatch(&s.src)
-			reportAck()
 		}
 		if sk := rr.Skipped(); sk != skipped {
 			ir.skipped.Add(sk - skipped)
@@ -129,7 +120,6 @@ func (s *stream) ReadFrom(ctx context.Context, r io.Reader, ack func(end int64))
 	}
 	close(seq)
 	<-seqDone
-	reportAck()
 	if err == nil {
 		err = ir.fatal()
 	}
@@ -180,6 +170,7 @@ func (ir *inputRunner) stopWorkers() {
 func (ir *inputRunner) decode(b *batch) {
 	if ir.fatal() != nil {
 		b.fatal = ir.fatal()
+		b.recs = b.recs[:0]
 		return
 	}
 	emit := func(p *pipeline.Pack) { b.out = append(b.out, p) }

@@ -140,10 +140,13 @@ type InputRunner interface {
 type Stream interface {
 	// ReadFrom reads r until it ends (then returns nil), fails, or ctx is
 	// cancelled (then returns ctx.Err() once what was read is routed).
-	// When ack is not nil it is called, from ReadFrom's goroutine, with
-	// the End offset (relative to the bytes read from r by this call) of
-	// the last record whose messages have all been routed, after each
-	// batch: an input that journals offsets saves these.
+	// When ack is not nil it is called with the End offset (relative to
+	// the bytes read from r by this call) of the last record of each batch
+	// once every message decoded from the batch has been routed, in order:
+	// an input that journals offsets saves these. ack is called from a
+	// goroutine of the stream's own, one call at a time, while r may be
+	// being read (so that the journal keeps up while the reader waits for
+	// more bytes), and never after ReadFrom has returned.
 	ReadFrom(ctx context.Context, r io.Reader, ack func(end int64)) error
 	// Close waits until everything read has been routed and releases the
 	// stream.

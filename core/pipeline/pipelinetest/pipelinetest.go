@@ -153,7 +153,7 @@ func (s *stream) ReadFrom(ctx context.Context, rd io.Reader, ack func(int64)) er
 	if s.r.Splitter != nil {
 		rr = s.r.Splitter.NewReader(rd)
 	} else {
-		rr = &lines{sc: bufio.NewScanner(rd)}
+		rr = &lines{br: bufio.NewReader(rd)}
 	}
 	dec := s.r.Decoder
 	if dec == nil {
@@ -189,25 +189,34 @@ func (s *stream) ReadFrom(ctx context.Context, rd io.Reader, ack func(int64)) er
 
 func (s *stream) Close() error { return nil }
 
-// lines is the line splitter of an Input without a Splitter.
+// lines is the line splitter of an Input without a Splitter: records end
+// at "\n", which they do not include; a last line without one is a record
+// when the stream ends, and dropped (counted as skipped) when it fails.
 type lines struct {
-	sc  *bufio.Scanner
-	end int64
+	br      *bufio.Reader
+	line    []byte
+	end     int64
+	skipped int64
 }
 
 func (l *lines) Next() (pipeline.Record, error) {
-	if !l.sc.Scan() {
-		if err := l.sc.Err(); err != nil {
-			return pipeline.Record{}, err
-		}
-		return pipeline.Record{}, io.EOF
+	var err error
+	l.line, err = l.br.ReadBytes('\n')
+	switch {
+	case err == nil:
+		l.end += int64(len(l.line))
+		return pipeline.Record{Data: l.line[:len(l.line)-1], End: l.end}, nil
+	case err == io.EOF && len(l.line) > 0:
+		l.end += int64(len(l.line))
+		return pipeline.Record{Data: l.line, End: l.end}, nil
+	default:
+		l.skipped += int64(len(l.line))
+		return pipeline.Record{}, err
 	}
-	l.end += int64(len(l.sc.Bytes())) + 1
-	return pipeline.Record{Data: l.sc.Bytes(), End: l.end}, nil
 }
 
 func (l *lines) Buffered() int  { return 0 }
-func (l *lines) Skipped() int64 { return 0 }
+func (l *lines) Skipped() int64 { return l.skipped }
 
 // Output is an OutputRunner fed by the test with Send and closed with
 // Close, encoding with Encoder (nil: protobuf, Raw when present) and

@@ -362,7 +362,7 @@ func (t *tailer) run(ctx context.Context) (rotated bool, err error) {
 		}
 		fr := &fileReader{ctx: ctx, f: t.f, path: t.path, follow: in.cfg.Follow, poll: in.poll, w: w, pos: start}
 		err := s.ReadFrom(ctx, fr, func(end int64) {
-			j.advance(t.e, t.f, min(start+end, fr.pos))
+			j.advance(t.e, t.f, start+end)
 		})
 		if ctx.Err() != nil {
 			return false, nil
