@@ -174,8 +174,8 @@ type Stats struct {
 	MaxInstructions int64 // most instructions used by one call
 	MaxOutput       int64 // largest injected message or payload, bytes
 	// Call durations are sampled, as Heka sampled them, because reading
-	// the clock twice costs a tenth of a short call: one call in
-	// timeSampleEvery is timed, and so is the first.
+	// the clock twice costs a tenth of a short call: the first call and
+	// then one call in timeSampleEvery are timed.
 	TimedCalls int64         // calls timed
 	TimedTotal time.Duration // their total duration
 	MaxTime    time.Duration // the longest timed call
@@ -184,7 +184,8 @@ type Stats struct {
 // liveStats are the statistics as the sandbox's goroutine updates them:
 // atomics, because Stats may be called from any goroutine. Calls are
 // counted by the counter's call number; the maxima change rarely, and only
-// the sandbox's goroutine writes them.
+// the sandbox's goroutine writes them, so that a call that sets no record
+// stores nothing here.
 type liveStats struct {
 	errors, injected                atomic.Int64
 	memory, maxMemory               atomic.Int64
@@ -365,8 +366,9 @@ func (s *Sandbox) ProcessMessageTo(m *message.Message, emit func(*message.Messag
 // results pops process_message's status and optional error string.
 func (s *Sandbox) results() (int, string, error) {
 	L := s.state
-	rs, re := L.Get(-2), L.Get(-1)
-	L.Pop(2)
+	top := L.GetTop()
+	rs, re := L.Get(top-1), L.Get(top)
+	L.SetTop(top - 2)
 	n, ok := rs.(lua.LNumber)
 	if !ok {
 		return 0, "", fmt.Errorf("must return a numeric status, not %s", rs.Type())
@@ -473,12 +475,10 @@ func (s *Sandbox) endCall(perr error) error {
 		}
 	}
 	st := &s.stats
-	if s.callName != initCall {
-		if timed {
-			st.timedCalls.Add(1)
-			st.timedTotal.Add(int64(elapsed))
-			raise(&st.maxTime, int64(elapsed))
-		}
+	if timed { // never the initialization
+		st.timedCalls.Add(1)
+		st.timedTotal.Add(int64(elapsed))
+		raise(&st.maxTime, int64(elapsed))
 	}
 	raise(&st.maxInstructions, used)
 	raise(&st.maxOutput, s.callOutput)
@@ -523,7 +523,7 @@ func (s *Sandbox) Terminated() error {
 func (s *Sandbox) Stats() Stats {
 	st := &s.stats
 	return Stats{
-		Calls:           s.ctr.completed() - 1, // not the initialization
+		Calls:           s.ctr.begun() - 1, // not the initialization
 		Errors:          st.errors.Load(),
 		Injected:        st.injected.Load(),
 		Memory:          st.memory.Load(),

@@ -95,11 +95,13 @@ func MemoryCeiling() int64 {
 	return DefaultMemoryCeiling
 }
 
-// watchdog is the registry of live sandboxes' counters; a counter's
-// call number says whether a call is in progress, so that entering and
-// leaving a call costs an atomic store rather than a lock. Its goroutine
-// runs while any sandbox exists: watchdogAdd starts it with the first
-// sandbox, and it returns by itself once the last one is removed.
+// watchdog is the registry of live sandboxes' counters. Entering a call
+// costs its sandbox one atomic store (the call number) and leaving it
+// nothing, so the watchdog does not know which sandboxes are in a call: it
+// signals them all, aiming at the call number it read, and a sandbox that
+// was idle ignores the signal at its next call. Its goroutine runs while
+// any sandbox exists: watchdogAdd starts it with the first sandbox, and it
+// returns by itself once the last one is removed.
 var watchdog struct {
 	mu       sync.Mutex
 	counters map[*counter]struct{}
@@ -124,15 +126,6 @@ func watchdogRemove(c *counter) {
 	watchdog.mu.Lock()
 	delete(watchdog.counters, c)
 	watchdog.mu.Unlock()
-}
-
-// forRunning calls f for the counter of every call in progress.
-func forRunning(f func(c *counter)) {
-	for c := range watchdog.counters {
-		if c.call.Load()%2 == 1 {
-			f(c)
-		}
-	}
 }
 
 // CeilingKills returns how many calls the process ceiling has ended.
@@ -164,18 +157,25 @@ func watchdogLoop() {
 			watchdog.mu.Unlock()
 			return
 		}
-		if grew > watchdogGrowth || over {
+		check := grew > watchdogGrowth || over
+		if check {
 			heapEpoch.Add(1)
-			forRunning((*counter).requestCheck)
 		}
 		now := time.Now()
-		forRunning(func(c *counter) {
+		for c := range watchdog.counters {
+			if check {
+				c.requestCheck()
+			}
+			// The same call number for longer than the limit is a call
+			// that long, or a sandbox idle that long; the signal ends the
+			// former and the latter's next call ignores it.
 			if call := c.call.Load(); call != c.seenCall {
 				c.seenCall, c.seenSince = call, now
-			} else if now.Sub(c.seenSince) > CallTimeLimit() {
-				c.endSlowCall()
+			} else if call != c.slowSent && now.Sub(c.seenSince) > CallTimeLimit() {
+				c.slowSent = call
+				c.endSlowCall(call)
 			}
-		})
+		}
 		watchdog.mu.Unlock()
 		if !over || time.Since(lastGC) < gcInterval {
 			continue
@@ -187,18 +187,19 @@ func watchdogLoop() {
 			continue
 		}
 		watchdog.mu.Lock()
-		forRunning((*counter).kill)
+		for c := range watchdog.counters {
+			c.kill(c.call.Load())
+		}
 		watchdog.mu.Unlock()
 		last = read()
 	}
 }
 
-// kill ends the running call for the process ceiling. Only the flags the
-// call's goroutine reads atomically are touched here; the call itself sets
-// fatal when it sees them, and begin clears them, so a kill that arrives
-// as the call returns does not reach the next one.
-func (c *counter) kill() {
-	c.killed.Store(true)
+// kill ends call, if it is still running, for the process ceiling. Only
+// the fields the call's goroutine reads atomically are touched here; the
+// call itself sets fatal when it sees them (and counts the kill), and a
+// kill aimed at a call that has returned does not reach the next one.
+func (c *counter) kill(call int64) {
+	c.killed.Store(call)
 	c.flag.Store(true)
-	watchdog.kills.Add(1)
 }
