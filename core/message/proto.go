@@ -241,6 +241,15 @@ func (m *Message) Unmarshal(b []byte) error {
 	return m.decode(buf)
 }
 
+// UnmarshalOwned is Unmarshal without the copy: m's strings and Bytes
+// values point into b itself, which the caller gives to m and must never
+// change afterwards. A decoder that keeps the encoding beside the message
+// (to write it again unchanged) then holds one copy of the bytes, not two.
+func (m *Message) UnmarshalOwned(b []byte) error {
+	m.Reset()
+	return m.decode(b)
+}
+
 // protoError is a decoding error at byte offset off of the input.
 func protoError(field string, off int, format string, args ...any) error {
 	return fmt.Errorf("message: %s at byte %d: %s", field, off, fmt.Sprintf(format, args...))
@@ -317,6 +326,16 @@ func varint(b []byte) (uint64, int) {
 func (m *Message) decode(buf []byte) error {
 	const haveUuid, haveTimestamp = 1, 2
 	var have uint8
+	var vals valueArena
+	if cap(m.Fields) == 0 {
+		// A fresh message: size Fields once, rather than growing it by
+		// doubling (a Field is 168 bytes), and give single values slots
+		// of shared arrays rather than an array each.
+		if n := countFields(buf); n > 0 {
+			m.Fields = make([]Field, 0, n)
+			vals.hint = n
+		}
+	}
 	for i := 0; i < len(buf); {
 		at := i
 		num, typ, n := tag(buf[i:])
@@ -393,7 +412,7 @@ func (m *Message) decode(buf []byte) error {
 			m.Hostname = str(buf, start, end)
 			m.MarkPresent(HeaderHostname)
 		case 10:
-			if err := m.nextField().decode(buf, start, end, len(m.Fields)-1); err != nil {
+			if err := m.nextField().decode(buf, start, end, len(m.Fields)-1, &vals); err != nil {
 				return err
 			}
 		}
@@ -428,8 +447,55 @@ func (m *Message) nextField() *Field {
 	return f
 }
 
-// decode decodes buf[i:end] into f, the field at index fi of its message.
-func (f *Field) decode(buf []byte, i, end, fi int) error {
+// countFields returns how many fields the encoded message buf holds, or
+// what it could count before a fault, which decode then reports.
+func countFields(buf []byte) int {
+	count := 0
+	for i := 0; i < len(buf); {
+		num, typ, n := tag(buf[i:])
+		if n < 0 {
+			break
+		}
+		i += n
+		n = protowire.ConsumeFieldValue(num, typ, buf[i:])
+		if n < 0 {
+			break
+		}
+		i += n
+		if num == 10 && typ == protowire.BytesType {
+			count++
+		}
+	}
+	return count
+}
+
+// valueArena hands out one-value slices of shared arrays, one array per
+// value type used, for the fields of a freshly decoded message: most fields
+// hold one value, and an array per field would be an allocation per field.
+// Each slice's capacity is cut to its value, so that appending to it moves
+// it out rather than overwrite a neighbour's.
+type valueArena struct {
+	hint    int // the message's number of fields: the size of each array
+	strings []string
+	ints    []int64
+	doubles []float64
+	bools   []bool
+}
+
+// slot returns a zero-length slice of capacity 1 from *arr, making *arr of
+// hint elements when it is full.
+func slot[T any](arr *[]T, hint int) []T {
+	if len(*arr) == cap(*arr) {
+		*arr = make([]T, 0, max(hint, 1))
+	}
+	n := len(*arr)
+	*arr = (*arr)[:n+1]
+	return (*arr)[n:n:n+1]
+}
+
+// decode decodes buf[i:end] into f, the field at index fi of its message,
+// taking slots for single values from vals when f has no storage.
+func (f *Field) decode(buf []byte, i, end, fi int, vals *valueArena) error {
 	haveName := false
 	for i < end {
 		at := i
@@ -467,6 +533,9 @@ func (f *Field) decode(buf []byte, i, end, fi int) error {
 				return f.wireError(fi, num, at, n)
 			}
 			i += n
+			if cap(f.Integers) == 0 && vals.hint > 0 {
+				f.Integers = slot(&vals.ints, vals.hint)
+			}
 			f.Integers = append(f.Integers, int64(v))
 		case typ == protowire.VarintType && num == 8:
 			v, n := varint(buf[i:end])
@@ -474,10 +543,16 @@ func (f *Field) decode(buf []byte, i, end, fi int) error {
 				return f.wireError(fi, num, at, n)
 			}
 			i += n
+			if cap(f.Bools) == 0 && vals.hint > 0 {
+				f.Bools = slot(&vals.bools, vals.hint)
+			}
 			f.Bools = append(f.Bools, protowire.DecodeBool(v))
 		case typ == protowire.Fixed64Type && num == 7:
 			if end-i < 8 {
 				return f.error(fi, num, at, "%v", io.ErrUnexpectedEOF)
+			}
+			if cap(f.Doubles) == 0 && vals.hint > 0 {
+				f.Doubles = slot(&vals.doubles, vals.hint)
 			}
 			f.Doubles = append(f.Doubles, math.Float64frombits(binary.LittleEndian.Uint64(buf[i:])))
 			i += 8
@@ -492,7 +567,7 @@ func (f *Field) decode(buf []byte, i, end, fi int) error {
 			}
 			start, stop := i, i+int(v)
 			i = stop
-			if err := f.decodeBytes(buf, num, start, stop, fi, at); err != nil {
+			if err := f.decodeBytes(buf, num, start, stop, fi, at, vals); err != nil {
 				return err
 			}
 			if num == 1 {
@@ -516,7 +591,7 @@ var fieldWireTypes = [...]string{
 
 // decodeBytes decodes the length-delimited value buf[i:end] of Field's field
 // num, which started at byte at.
-func (f *Field) decodeBytes(buf []byte, num protowire.Number, i, end, fi, at int) error {
+func (f *Field) decodeBytes(buf []byte, num protowire.Number, i, end, fi, at int, vals *valueArena) error {
 	switch num {
 	case 1:
 		f.Name = str(buf, i, end)
@@ -524,6 +599,9 @@ func (f *Field) decodeBytes(buf []byte, num protowire.Number, i, end, fi, at int
 		f.Representation = str(buf, i, end)
 		f.explicit |= fieldRepresentationExplicit
 	case 4:
+		if cap(f.Strings) == 0 && vals.hint > 0 {
+			f.Strings = slot(&vals.strings, vals.hint)
+		}
 		f.Strings = append(f.Strings, str(buf, i, end))
 	case 5:
 		// The capacity is cut so that appending to the value cannot
@@ -535,6 +613,9 @@ func (f *Field) decodeBytes(buf []byte, num protowire.Number, i, end, fi, at int
 			if c < 0x80 {
 				count++
 			}
+		}
+		if count == 1 && cap(f.Integers) == 0 && vals.hint > 0 {
+			f.Integers = slot(&vals.ints, vals.hint)
 		}
 		f.Integers = slices.Grow(f.Integers, count)
 		for i < end {
@@ -549,6 +630,9 @@ func (f *Field) decodeBytes(buf []byte, num protowire.Number, i, end, fi, at int
 		if (end-i)%8 != 0 {
 			return f.error(fi, num, at, "packed length %d is not a multiple of 8", end-i)
 		}
+		if end-i == 8 && cap(f.Doubles) == 0 && vals.hint > 0 {
+			f.Doubles = slot(&vals.doubles, vals.hint)
+		}
 		f.Doubles = slices.Grow(f.Doubles, (end-i)/8)
 		for ; i < end; i += 8 {
 			f.Doubles = append(f.Doubles, math.Float64frombits(binary.LittleEndian.Uint64(buf[i:])))
@@ -561,6 +645,9 @@ func (f *Field) decodeBytes(buf []byte, num protowire.Number, i, end, fi, at int
 				return f.wireError(fi, num, at, n)
 			}
 			i += n
+			if cap(f.Bools) == 0 && vals.hint > 0 {
+				f.Bools = slot(&vals.bools, vals.hint)
+			}
 			f.Bools = append(f.Bools, protowire.DecodeBool(v))
 		}
 	}

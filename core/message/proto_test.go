@@ -548,3 +548,25 @@ func ExampleMessage_Unmarshal() {
 	// nginx.access [200] true
 	// message: timestamp at byte 18: unexpected EOF
 }
+
+func TestUnmarshalOwnedAliasesItsInput(t *testing.T) {
+	in := nginxMessage().Marshal()
+	var copied, owned Message
+	if err := copied.Unmarshal(in); err != nil {
+		t.Fatal(err)
+	}
+	buf := bytes.Clone(in)
+	if err := owned.UnmarshalOwned(buf); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(owned.Marshal(), in) || !bytes.Equal(copied.Marshal(), in) {
+		t.Fatal("a decoded message does not encode back to its input")
+	}
+	// The owned message's strings are buf's bytes: changing buf shows
+	// through (which is why its caller must not), the copy's are not.
+	i := bytes.Index(buf, []byte(owned.Type))
+	buf[i] ^= 0x20
+	if owned.Type == copied.Type {
+		t.Fatal("UnmarshalOwned copied its input")
+	}
+}

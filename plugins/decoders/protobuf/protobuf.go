@@ -26,12 +26,13 @@ type Decoder struct{}
 // bytes as Raw, so that outputs write them again without encoding. An
 // undecodable record is an error naming the field and the byte offset.
 func (Decoder) Decode(rec pipeline.Record, _ *pipeline.Source, emit func(*pipeline.Pack)) error {
+	// One copy of the record, since the splitter reuses rec.Data: the
+	// message's strings point into it, and it is Raw.
+	raw := bytes.Clone(rec.Data)
 	m := new(message.Message)
-	if err := m.Unmarshal(rec.Data); err != nil {
+	if err := m.UnmarshalOwned(raw); err != nil {
 		return err
 	}
-	// Unmarshal copies rec.Data for m's strings; Raw needs a copy of its
-	// own since rec.Data is reused by the splitter.
-	emit(&pipeline.Pack{Message: m, Raw: bytes.Clone(rec.Data), Signer: rec.Signer})
+	emit(&pipeline.Pack{Message: m, Raw: raw, Signer: rec.Signer})
 	return nil
 }
