@@ -490,7 +490,7 @@ func slot[T any](arr *[]T, hint int) []T {
 	}
 	n := len(*arr)
 	*arr = (*arr)[:n+1]
-	return (*arr)[n:n:n+1]
+	return (*arr)[n : n : n+1]
 }
 
 // decode decodes buf[i:end] into f, the field at index fi of its message,
