@@ -268,7 +268,9 @@ func build(cfg Config, restore bool) (*Sandbox, error) {
 	fn, err := s.state.Load(strings.NewReader(string(src)), cfg.Script)
 	if err != nil {
 		s.state.Close()
-		return nil, fmt.Errorf("sandbox %s: load %s: %w", cfg.Name, cfg.Script, err)
+		// gopher-lua's syntax errors end with a newline; errors here are
+		// one line each.
+		return nil, fmt.Errorf("sandbox %s: load %s: %s", cfg.Name, cfg.Script, strings.TrimSpace(err.Error()))
 	}
 	watchdogAdd(&s.ctr)
 	s.callName = initCall
