@@ -66,15 +66,15 @@ func (fr *filterRunner) run() {
 	for {
 		batch, closed := q.Take(buf[:0])
 		for _, p := range batch {
-			if fr.err != nil {
-				break
+			if fr.err == nil {
+				fr.current = p
+				if err := fr.filter.Process(p); err != nil {
+					fr.terminate(err)
+				}
+				fr.current = nil
+				fr.processed.Add(1)
 			}
-			fr.current = p
-			if err := fr.filter.Process(p); err != nil {
-				fr.terminate(err)
-			}
-			fr.current = nil
-			fr.processed.Add(1)
+			p.Release()
 		}
 		clear(batch)
 		fr.route.pending.Add(-int64(len(batch)))

@@ -20,8 +20,11 @@ type outputRunner struct {
 	scratch []byte // the unframed encoding, when framing
 
 	batches chan []*pipeline.Pack
-	done    chan struct{} // closed when Run has returned and the pump ended
-	err     error
+	// last is the batch the pump sent last, released once Run has
+	// returned (each earlier batch is released when the next is received).
+	last []*pipeline.Pack
+	done chan struct{} // closed when Run has returned and the pump ended
+	err  error
 
 	sent    atomic.Int64 // messages handed to Run
 	dropped atomic.Int64 // messages Run counted as not written
@@ -65,6 +68,13 @@ func (or *outputRunner) run(ctx context.Context) {
 		or.dropped.Add(int64(len(b)))
 	}
 	<-pumped
+	release(or.last)
+}
+
+func release(packs []*pipeline.Pack) {
+	for _, p := range packs {
+		p.Release()
+	}
 }
 
 func (or *outputRunner) pump(ctx context.Context) {
@@ -80,8 +90,12 @@ func (or *outputRunner) pump(ctx context.Context) {
 		if len(b) > 0 {
 			select {
 			case or.batches <- b:
+				// Run has received b, so it is done with the batch before.
 				or.sent.Add(int64(len(b)))
+				release(or.last)
+				or.last = b
 			case <-ctx.Done():
+				release(b)
 				or.dropped.Add(int64(len(b)) + int64(q.Discard()))
 				return
 			}

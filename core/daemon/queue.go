@@ -133,13 +133,16 @@ func (q *queue) Close() {
 	}
 }
 
-// Discard empties the queue, counting what it held as dropped, and returns
-// how many packs that was: for a plugin that stopped with messages waiting.
+// Discard empties the queue, releasing and counting as dropped what it
+// held, and returns how many packs that was: for a plugin that stopped with
+// messages waiting.
 func (q *queue) Discard() int {
 	q.mu.Lock()
 	n := q.n
 	for i := 0; i < n; i++ {
-		q.ring[(q.head+i)%len(q.ring)] = nil
+		j := (q.head + i) % len(q.ring)
+		q.ring[j].Release()
+		q.ring[j] = nil
 	}
 	q.head, q.n = 0, 0
 	q.notFull.Broadcast()

@@ -38,7 +38,14 @@ type router struct {
 // Route evaluates every route's matcher once per message and puts the
 // matching messages of the batch into the route's queue in one call. A
 // filter is never sent the messages it injected itself.
+//
+// Route holds each pack while it routes it and once for each queue that
+// takes it; a pack no queue took is released, and so returns its message
+// to the pool, before Route returns.
 func (rt *router) Route(packs []*pipeline.Pack) {
+	for _, p := range packs {
+		p.Hold(1)
+	}
 	sp, _ := rt.scratch.Get().(*[]*pipeline.Pack)
 	if sp == nil {
 		s := make([]*pipeline.Pack, 0, len(packs))
@@ -64,11 +71,22 @@ func (rt *router) Route(packs []*pipeline.Pack) {
 		if r.pending != nil {
 			r.pending.Add(int64(len(matched)))
 		}
-		if added := r.queue.Put(matched); added < len(matched) && r.pending != nil {
-			r.pending.Add(int64(added - len(matched)))
+		for _, p := range matched {
+			p.Hold(1)
+		}
+		if added := r.queue.Put(matched); added < len(matched) {
+			if r.pending != nil {
+				r.pending.Add(int64(added - len(matched)))
+			}
+			for _, p := range matched[added:] {
+				p.Release()
+			}
 		}
 		clear(matched)
 		*sp = matched[:0]
 	}
 	rt.scratch.Put(sp)
+	for _, p := range packs {
+		p.Release()
+	}
 }

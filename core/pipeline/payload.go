@@ -11,7 +11,9 @@ import (
 // Hostname and Type from src, Timestamp now (ns) and a fresh Uuid, as Heka's
 // inputs made them.
 func NewPayloadMessage(rec Record, src *Source, now int64) *message.Message {
-	m := message.New(now)
+	m := NewMessage()
+	m.Uuid = message.NewUUID()
+	m.Timestamp = now
 	m.Payload = string(rec.Data)
 	m.Logger = src.Logger
 	m.Hostname = src.Hostname

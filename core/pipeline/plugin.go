@@ -22,8 +22,6 @@ import (
 	"context"
 	"errors"
 	"io"
-
-	"sandpiper/core/message"
 )
 
 // Record is one record a Splitter found in a stream: a line, a framed Heka
@@ -201,26 +199,4 @@ func Fatal(err error) error { return fatalError{err} }
 func IsFatal(err error) bool {
 	var f fatalError
 	return errors.As(err, &f)
-}
-
-// Pack is one message on its way through the daemon. Once routed it is
-// shared by every plugin whose matcher selected it and must not be changed:
-// a filter that wants a changed message injects a new one.
-type Pack struct {
-	Message *message.Message
-	// Raw is the protobuf encoding Message was decoded from, nil when
-	// Message was built or changed after decoding: encoders write Raw as
-	// it is instead of encoding Message again.
-	Raw []byte
-	// Signer is the verified signer of the framed record Message came in,
-	// "" when unsigned.
-	Signer string
-	// Injector is the name of the filter that injected Message, "" for a
-	// message from an input: the router never sends a filter its own
-	// messages.
-	Injector string
-	// Depth is how many filters injected Message in a chain (0 for a
-	// message from an input); the router drops a message deeper than
-	// max_message_loops.
-	Depth int
 }

@@ -4,7 +4,6 @@
 package json
 
 import (
-	"sandpiper/core/message"
 	"sandpiper/core/pipeline"
 )
 
@@ -25,7 +24,7 @@ type Decoder struct{}
 // generated and a missing Timestamp is the current time; an error names
 // the key that failed.
 func (Decoder) Decode(rec pipeline.Record, _ *pipeline.Source, emit func(*pipeline.Pack)) error {
-	m := new(message.Message)
+	m := pipeline.NewMessage()
 	if err := m.UnmarshalJSON(rec.Data); err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ package protobuf
 import (
 	"bytes"
 
-	"sandpiper/core/message"
 	"sandpiper/core/pipeline"
 )
 
@@ -29,7 +28,7 @@ func (Decoder) Decode(rec pipeline.Record, _ *pipeline.Source, emit func(*pipeli
 	// One copy of the record, since the splitter reuses rec.Data: the
 	// message's strings point into it, and it is Raw.
 	raw := bytes.Clone(rec.Data)
-	m := new(message.Message)
+	m := pipeline.NewMessage()
 	if err := m.UnmarshalOwned(raw); err != nil {
 		return err
 	}
