@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"sandpiper/core/framing"
 	"sandpiper/core/message"
 	"sandpiper/sandbox"
 )
@@ -65,6 +67,39 @@ func (f *bareFilter) run(tb testing.TB, ms []*message.Message, n int) {
 			tb.Fatal(err)
 		}
 		f.L.Pop(1)
+	}
+}
+
+// stream is benchmark (c)'s third baseline, the least a program doing the
+// whole job must do: the file's records read by a framing.Reader, each
+// decoded into one reused message and passed to the bare gopher-lua
+// filter. It returns the messages filtered.
+func (f *bareFilter) stream(tb testing.TB, path string) int {
+	file, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer file.Close()
+	r := framing.NewReader(file, framing.ReaderOptions{})
+	f.m = message.New(0)
+	n := 0
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			return n
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := f.m.Unmarshal(rec.Message); err != nil {
+			tb.Fatal(err)
+		}
+		f.L.Push(f.fn)
+		if err := f.L.PCall(0, 1, nil); err != nil {
+			tb.Fatal(err)
+		}
+		f.L.Pop(1)
+		n++
 	}
 }
 
@@ -199,10 +234,15 @@ func BenchmarkFilter(b *testing.B) {
 	defer bare.L.Close()
 	s := newFilterSandbox(b)
 	defer s.Stop()
-	var bareT, sandboxT, one, two cost
+	var bareT, streamT, sandboxT, one, two cost
 	for b.Loop() {
 		withProcs(1, func() {
 			bareT.measure(func() { bare.run(b, ms, n) })
+			streamT.measure(func() {
+				if got := bare.stream(b, filepath.Join(dir, "messages.heka")); got != n {
+					b.Fatalf("the bare stream loop read %d of %d messages", got, n)
+				}
+			})
 			sandboxT.measure(func() { sandboxFilter(b, s, ms, n) })
 			one.add(filterOnce(b, dir, n))
 		})
@@ -210,10 +250,12 @@ func BenchmarkFilter(b *testing.B) {
 	}
 	b.ReportMetric(0, "ns/op")
 	bareT.report(b, "bare", "msgs", n)
+	streamT.report(b, "bare-stream", "msgs", n)
 	sandboxT.report(b, "sandbox", "msgs", n)
 	one.report(b, "p1", "msgs", n)
 	two.report(b, "p2", "msgs", n)
 	b.ReportMetric(one.ratio(n, bareT, n), "p1/bare")
+	b.ReportMetric(one.ratio(n, streamT, n), "p1/bare-stream")
 	b.ReportMetric(one.ratio(n, sandboxT, n), "p1/sandbox")
 	b.ReportMetric(two.ratio(n, one, n), "p2/p1")
 }
