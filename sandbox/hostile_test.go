@@ -33,8 +33,9 @@ import (
 // testdata/hostile/open/, outside the glob, with a README saying what fails.
 
 // hostileLimits are small so that every script meets its limit fast: a
-// quarter of Heka's instruction limit keeps the suite within
-// hostileSuiteTime under -race, where gopher-lua runs several times slower.
+// quarter of Heka's instruction limit keeps the suite quick under -race,
+// where gopher-lua runs several times slower. (A script that ran to the
+// call time limit instead would fail on its error, which names that limit.)
 var hostileLimits = Limits{Memory: 2 << 20, Instructions: 250_000, Output: 64 << 10}
 
 // The process heap bounds. The watchdog ends every running call once the
@@ -71,9 +72,6 @@ const hostileTimeout = 5 * time.Second
 // callTimeLimitLog is what a sandbox logs when the watchdog's call time
 // limit ended its call.
 const callTimeLimitLog = "its instructions did far more work than they count for"
-
-// hostileSuiteTime bounds the whole suite, which runs in make test.
-const hostileSuiteTime = 20 * time.Second
 
 // hostileScript is one script of the suite with what its header says.
 type hostileScript struct {
@@ -566,8 +564,5 @@ func TestHostile(t *testing.T) {
 	t.Logf("%d scripts in %v, peak process heap %d MiB", len(scripts), elapsed.Round(time.Millisecond), peak>>20)
 	if peak > hostileHeapCeiling {
 		t.Errorf("the process heap reached %d MiB, over the ceiling of %d MiB", peak>>20, hostileHeapCeiling>>20)
-	}
-	if elapsed > hostileSuiteTime {
-		t.Errorf("the suite took %v, over %v", elapsed, hostileSuiteTime)
 	}
 }
