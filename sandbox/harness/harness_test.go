@@ -243,27 +243,29 @@ z = { value = [nan, inf, -inf, 1e300], value_type = "DOUBLE" }
 	}
 }
 
-// TestConfigValues checks what read_config gets of [config]: TOML's types
-// the sandbox knows, date-times as RFC 3339 strings, arrays of tables as
-// arrays of tables.
+// TestConfigValues checks what read_config gets of a spec's [config]:
+// sandbox.ConfigValues's conversion, and no table when there is none.
 func TestConfigValues(t *testing.T) {
-	var cfg map[string]any
-	src := "s = \"x\"\nn = 3\nf = 1.5\nb = true\nd = 2026-11-28T10:00:00Z\narr = [1, 2026-11-28T10:00:00Z]\nt = { u = 1 }\n[[tables]]\nv = 2026-11-28T10:00:00.5Z\n"
-	if _, err := toml.Decode(src, &cfg); err != nil {
+	const head = "script = \"x.lua\"\ntype = \"filter\"\n"
+	const cases = "[[case]]\nname = \"c\"\n"
+	s, err := parseSpec("spec_test.toml", []byte(head+"[config]\nd = 2026-11-28T10:00:00Z\nt = { u = 1 }\n[[config.tables]]\nv = 2026-11-28T10:00:00.5Z\n"+cases))
+	if err != nil {
 		t.Fatal(err)
 	}
-	got := configValues(cfg)
 	want := map[string]any{
-		"s": "x", "n": int64(3), "f": 1.5, "b": true, "d": "2026-11-28T10:00:00Z",
-		"arr":    []any{int64(1), "2026-11-28T10:00:00Z"},
+		"d":      "2026-11-28T10:00:00Z",
 		"t":      map[string]any{"u": int64(1)},
 		"tables": []any{map[string]any{"v": "2026-11-28T10:00:00.5Z"}},
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("configValues = %#v, want %#v", got, want)
+	if !reflect.DeepEqual(s.Config, want) {
+		t.Errorf("Config = %#v, want %#v", s.Config, want)
 	}
-	if configValues(nil) != nil {
-		t.Error("no [config] made a table")
+	s, err = parseSpec("spec_test.toml", []byte(head+cases))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Config != nil {
+		t.Errorf("no [config] made %#v", s.Config)
 	}
 }
 

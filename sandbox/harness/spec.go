@@ -165,10 +165,12 @@ func parseSpec(path string, src []byte) (*Spec, error) {
 		TickerInterval: f.TickerInterval,
 		PreserveData:   f.PreserveData,
 		Limits:         sandbox.Limits{Memory: f.Limits.Memory, Instructions: f.Limits.Instructions, Output: f.Limits.Output},
-		Config:         configValues(f.Config),
 	}
 	fail := func(format string, a ...any) (*Spec, error) {
 		return nil, fmt.Errorf("%s: "+format, append([]any{path}, a...)...)
+	}
+	if s.Config, err = sandbox.ConfigValues(f.Config); err != nil {
+		return fail("%v", err)
 	}
 	if f.Script == "" {
 		return fail("no script (want script = \"NAME.lua\", relative to the spec)")
@@ -327,42 +329,6 @@ func readMessages(path string) ([]*message.Message, error) {
 		}
 		msgs = append(msgs, m)
 	}
-}
-
-// configValues turns the [config] table into the values read_config
-// returns: TOML's date-times become RFC 3339 strings, arrays of tables
-// arrays of tables.
-func configValues(cfg map[string]any) map[string]any {
-	if cfg == nil {
-		return nil
-	}
-	out := make(map[string]any, len(cfg))
-	for k, v := range cfg {
-		out[k] = configValue(v)
-	}
-	return out
-}
-
-func configValue(v any) any {
-	switch x := v.(type) {
-	case time.Time:
-		return x.Format(time.RFC3339Nano)
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = configValue(e)
-		}
-		return out
-	case []map[string]any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = configValues(e)
-		}
-		return out
-	case map[string]any:
-		return configValues(x)
-	}
-	return v
 }
 
 // pathSep joins the parts of a key path inside keyOrder's map: a byte that
