@@ -54,19 +54,20 @@ const (
 const timeSampleEvery = 64
 
 // counter counts the instructions of the running call. It is the
-// context.Context of the sandbox's LState: gopher-lua evaluates Done()
-// before every VM instruction and raises Err() as a Lua error when the
-// channel it returns is closed, so counting Done calls counts
-// instructions exactly. It is also the budget.Budget of the Go functions
-// offered to Lua.
+// context.Context of the sandbox's LState, where the sandbox's VM loop
+// (runVM, vmloop.go) finds it and counts each instruction before running
+// it, raising Err() as a Lua error once slow says the call ends. Done
+// counts the same way for gopher-lua's own loop, which evaluates it
+// before every instruction, in a state runVM cannot be installed in. It
+// is also the budget.Budget of the Go functions offered to Lua.
 //
 // The fast path is an increment, a compare and an atomic load (a plain
-// load on amd64 and arm64): Done returns a nil channel (never ready) while
-// n is at most limit and no flag is up. limit is the nearest point where
-// something must be looked at: the instruction limit, the next mid-call
-// memory measurement or the next look at the process heap, 0 once the call
-// must end (fatal set). flag is the watchdog's way in: it sets check,
-// slowCall or killed, then flag.
+// load on amd64 and arm64), while n is at most limit and no flag is up
+// (Done then returns a nil channel, never ready). limit is the nearest
+// point where something must be looked at: the instruction limit, the
+// next mid-call memory measurement or the next look at the process heap,
+// 0 once the call must end (fatal set). flag is the watchdog's way in: it
+// sets check, slowCall or killed, then flag.
 //
 // Per call, begin and end cost one atomic store in all (the call number)
 // and, one call in timeSampleEvery, two clock reads: the watchdog cannot
@@ -163,7 +164,8 @@ func (c *counter) end() (time.Duration, bool) {
 // call stopped by the limit used exactly the limit and one more).
 func (c *counter) used() int64 { return min(c.n, c.budget) }
 
-// Done implements context.Context for gopher-lua's VM loop.
+// Done implements context.Context for gopher-lua's VM loop, counting an
+// instruction as runVM does.
 func (c *counter) Done() <-chan struct{} {
 	c.n++
 	if c.n <= c.limit && !c.flag.Load() {
@@ -172,8 +174,9 @@ func (c *counter) Done() <-chan struct{} {
 	return c.slow()
 }
 
-// slow is Done past limit: decide whether the call ends, and where the
-// next stop is.
+// slow is the count past limit or with a flag up: decide whether the
+// call ends (the closed channel) or not (nil), and where the next stop
+// is.
 func (c *counter) slow() <-chan struct{} {
 	if c.fatal != nil {
 		return c.closed

@@ -261,6 +261,7 @@ func build(cfg Config, restore bool) (*Sandbox, error) {
 	})
 	s.ctr.init(s)
 	s.state.SetContext(&s.ctr)
+	useVM(s.state)
 	s.printer.init(time.Now())
 	s.openEnvironment()
 	s.openAPI()
