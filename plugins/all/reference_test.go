@@ -27,15 +27,23 @@ type option struct {
 // options lists the options of a configuration struct from its toml and
 // doc tags, with the defaults it holds as made by Config.
 func options(cfg any) []option {
-	v := reflect.ValueOf(cfg).Elem()
+	return fields(reflect.ValueOf(cfg).Elem())
+}
+
+// fields lists the options of struct v: its tagged fields and, in their
+// place, those of the structs it embeds untagged, whose keys TOML reads as
+// v's own.
+func fields(v reflect.Value) []option {
 	var out []option
 	for i := 0; i < v.NumField(); i++ {
 		f := v.Type().Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
-		if name == "" || name == "-" {
-			continue
+		switch {
+		case name == "" && f.Anonymous && f.Type.Kind() == reflect.Struct:
+			out = append(out, fields(v.Field(i))...)
+		case name != "" && name != "-":
+			out = append(out, option{name: name, kind: kindOf(f.Type), def: defaultOf(v.Field(i)), doc: f.Tag.Get("doc")})
 		}
-		out = append(out, option{name: name, kind: kindOf(f.Type), def: defaultOf(v.Field(i)), doc: f.Tag.Get("doc")})
 	}
 	return out
 }

@@ -181,10 +181,10 @@ func TestOptions(t *testing.T) {
 		{``, `dec: filename: required`},
 		{`filename = "nope.lua"`, `dec: filename "nope.lua": `},
 		{`filename = "broken.lua"`, `dec: `},
-		{"filename = \"split.lua\"\nmodule_directory = \"nodir\"", `dec: module_directory "nodir": not a directory`},
+		{`filename = "modules"`, `dec: filename "modules": `},
+		{"filename = \"split.lua\"\nmodule_directory = \"nodir\"", `dec: module_directory "nodir": stat `},
 		{"filename = \"split.lua\"\nmemory_limit = -1", `dec: memory_limit -1: must not be negative`},
-		{splitOptions + "when = 2026-11-28T10:00:00Z", `dec: config: when: a time.Time`},
-		{splitOptions + "list = [1, 2026-11-28]", `dec: config: list: [1]: a time.Time`},
+		{"filename = \"split.lua\"\npool_size = -2", `dec: pool_size -2: must not be negative`},
 	}
 	for _, tt := range tests {
 		for _, check := range []bool{false, true} {
