@@ -90,15 +90,7 @@ func (d *Decoder) Decode(rec pipeline.Record, src *pipeline.Source, emit func(*p
 
 // Report adds the sandboxes' figures, named as Heka's sandbox reports.
 func (d *Decoder) Report(add func(key string, value any)) {
-	st := d.pool.Stats()
-	add("memory", st.Memory)
-	add("max_memory", st.MaxMemory)
-	add("max_instructions", st.MaxInstructions)
-	add("max_output", st.MaxOutput)
-	add("calls", st.Calls)
-	add("errors", st.Errors)
-	add("injected", st.Injected)
-	add("mean_time", st.MeanTime())
+	script.Report(d.pool.Stats(), add)
 	if err := d.pool.Err(); err != nil {
 		add("terminated", err.Error())
 	}

@@ -152,14 +152,7 @@ func (f *filter) Stop() error {
 // Report adds the sandbox's statistics, named after Heka's report fields.
 func (f *filter) Report(add func(key string, value any)) {
 	st := f.sb.Stats()
-	add("memory", st.Memory)
-	add("max_memory", st.MaxMemory)
-	add("max_instructions", st.MaxInstructions)
-	add("max_output", st.MaxOutput)
-	add("calls", st.Calls)
-	add("errors", st.Errors)
+	script.Report(st, add)
 	add("failed_messages", f.failed.Load())
-	add("injected", st.Injected)
-	add("mean_time", st.MeanTime())
 	add("max_time", st.MaxTime)
 }

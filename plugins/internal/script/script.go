@@ -1,7 +1,8 @@
 // Package script holds what the SandboxDecoder and the SandboxFilter share:
 // the options naming a Lua script, where it finds modules, its limits and
 // its [name.config] table, and their checking into a sandbox.Config, so
-// that both plugins take and refuse the same values with the same words.
+// that both plugins take and refuse the same values with the same words;
+// and the figures both report.
 package script
 
 import (
@@ -111,6 +112,19 @@ func (o *Options) script(configDir string) (string, []byte, error) {
 		return "", nil, fmt.Errorf("filename %q: no such file (%s) and no shipped script of that name", o.Filename, p)
 	}
 	return "", nil, fmt.Errorf("filename %q: %w", o.Filename, err)
+}
+
+// Report adds st, the statistics of a sandbox or the sum of a pool's, under
+// the names of Heka's sandbox reports.
+func Report(st sandbox.Stats, add func(key string, value any)) {
+	add("memory", st.Memory)
+	add("max_memory", st.MaxMemory)
+	add("max_instructions", st.MaxInstructions)
+	add("max_output", st.MaxOutput)
+	add("calls", st.Calls)
+	add("errors", st.Errors)
+	add("injected", st.Injected)
+	add("mean_time", st.MeanTime())
 }
 
 // relative returns p relative to dir, the directory of the plugin's

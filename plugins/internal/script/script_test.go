@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -184,5 +185,19 @@ func TestTable(t *testing.T) {
 	}
 	if _, err := toml.Decode("config = 3", &o); err == nil || !strings.Contains(err.Error(), "config: want a table, got int64") {
 		t.Errorf("config = 3: error %v", err)
+	}
+}
+
+func TestReport(t *testing.T) {
+	st := sandbox.Stats{Calls: 4, Errors: 1, Injected: 3, Memory: 100, MaxMemory: 200, MaxInstructions: 50, MaxOutput: 60,
+		TimedCalls: 2, TimedTotal: 10 * time.Millisecond}
+	got := map[string]any{}
+	Report(st, func(k string, v any) { got[k] = v })
+	want := map[string]any{
+		"memory": int64(100), "max_memory": int64(200), "max_instructions": int64(50), "max_output": int64(60),
+		"calls": int64(4), "errors": int64(1), "injected": int64(3), "mean_time": 5 * time.Millisecond,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Report added %v, want %v", got, want)
 	}
 }
