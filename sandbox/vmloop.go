@@ -37,7 +37,10 @@ import (
 // frame and made it currentFrame, so runVM starts from currentFrame. Its
 // other caller, threadRun, runs coroutines, which the sandbox does not
 // offer (a new thread of a state with a context gets gopher-lua's loop in
-// any case).
+// any case). Not touching the call stack keeps it gopher-lua's segmented
+// one (MinimizeStackMemory), so a Go panic in nested xpcall handlers
+// fails as it did under gopher-lua's loop (TestHostile's
+// panic_xpcall_nested).
 
 // vmFrame mirrors the start of gopher-lua's callFrame.
 type vmFrame struct {
