@@ -90,6 +90,23 @@ func sandboxDecode(tb testing.TB, s *sandbox.Sandbox, lines []string) int {
 	return injected
 }
 
+// sandboxDecode2 is the scaling baseline of benchmark (b): two sandboxes,
+// called directly from two goroutines, each over half the lines: how far
+// the same Lua work scales from one core to two on this machine and Go
+// runtime, with no pipeline at all. It returns the messages injected.
+func sandboxDecode2(tb testing.TB, s, s2 *sandbox.Sandbox, lines []string) int {
+	half := len(lines) / 2
+	var other int
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		other = sandboxDecode(tb, s2, lines[half:])
+	}()
+	n := sandboxDecode(tb, s, lines[:half])
+	<-done
+	return n + other
+}
+
 func newDecoderSandbox(tb testing.TB) *sandbox.Sandbox {
 	src, err := fs.ReadFile(lua_modules.FS, decoderScript)
 	if err != nil {
@@ -172,21 +189,32 @@ func BenchmarkDecode(b *testing.B) {
 	defer bare.L.Close()
 	s := newDecoderSandbox(b)
 	defer s.Stop()
-	var bareT, sandboxT, one, two cost
+	s2 := newDecoderSandbox(b)
+	defer s2.Stop()
+	var bareT, sandboxT, sandbox2T, one, two cost
 	for b.Loop() {
 		withProcs(1, func() {
 			bareT.measure(func() { bare.run(b, bareLines) })
 			sandboxT.measure(func() { sandboxDecode(b, s, lines) })
 			one.add(decodeOnce(b, dir, n, 1))
 		})
-		withProcs(2, func() { two.add(decodeOnce(b, dir, n, 2)) })
+		withProcs(2, func() {
+			sandbox2T.measure(func() {
+				if got := sandboxDecode2(b, s, s2, lines); got != n {
+					b.Fatalf("two sandboxes decoded %d of %d lines", got, n)
+				}
+			})
+			two.add(decodeOnce(b, dir, n, 2))
+		})
 	}
 	b.ReportMetric(0, "ns/op")
 	bareT.report(b, "bare", "lines", len(bareLines))
 	sandboxT.report(b, "sandbox", "lines", n)
+	sandbox2T.report(b, "sandbox2", "lines", n)
 	one.report(b, "p1", "lines", n)
 	two.report(b, "p2", "lines", n)
 	b.ReportMetric(one.ratio(n, bareT, len(bareLines)), "p1/bare")
 	b.ReportMetric(one.ratio(n, sandboxT, n), "p1/sandbox")
 	b.ReportMetric(two.ratio(n, one, n), "p2/p1")
+	b.ReportMetric(sandbox2T.ratio(n, sandboxT, n), "sandbox2/sandbox")
 }
