@@ -31,7 +31,9 @@ func (d *Daemon) Report(w io.Writer) {
 		line(pipeline.KindInput, ir.name, ir.report, ir.input)
 	}
 	for _, p := range d.codecs {
-		line(p.reg.Kind, p.cfg.Name, nil, p.value)
+		if _, ok := p.value.(pipeline.Reporter); ok {
+			line(p.reg.Kind, p.cfg.Name, nil, p.value)
+		}
 	}
 	for _, fr := range d.filters {
 		line(pipeline.KindFilter, fr.name, fr.report, fr.filter)
