@@ -18,6 +18,7 @@ import (
 	"io"
 	"log"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -91,12 +92,11 @@ type Daemon struct {
 // plugin is one configured plugin while the daemon is built: its table, its
 // registration and, once built, the value New returned.
 type plugin struct {
-	cfg      PluginConfig
-	reg      pipeline.Registration
-	value    any
-	err      error
-	building bool
-	built    bool
+	cfg   PluginConfig
+	reg   pipeline.Registration
+	value any
+	err   error
+	built bool
 }
 
 // The options the daemon takes from every plugin's table beside the
@@ -129,6 +129,7 @@ type (
 // the file and the plugin.
 func New(settings Settings, configs []PluginConfig, opts Options) (*Daemon, error) {
 	d := &Daemon{
+		started:  time.Now(),
 		settings: settings,
 		globals:  settings.Globals,
 		maxLoops: settings.MaxLoops,
@@ -231,9 +232,12 @@ func (d *Daemon) build(p *plugin, common any, env *pipeline.Env) (v any, commonO
 		if env == nil {
 			env = d.env(p)
 		}
-		if v, err = p.reg.New(env, cfg); err != nil {
+		switch v, err = p.reg.New(env, cfg); {
+		case err != nil:
 			errs = append(errs, p.failed(err))
 			v = nil
+		case v == nil:
+			errs = append(errs, p.fail("type", "%s made no plugin (a bug of the plugin type)", p.cfg.Type))
 		}
 	}
 	p.value = v
@@ -298,6 +302,9 @@ func (d *Daemon) resolve(ref string, kind pipeline.Kind) (any, error) {
 	}
 	if p.err != nil {
 		return nil, errors.New("cannot be built (see its own errors)")
+	}
+	if p.value == nil {
+		return nil, errors.New("refers to itself while it is being built")
 	}
 	return p.value, nil
 }
@@ -530,10 +537,14 @@ func (d *Daemon) Close() error {
 	return nil
 }
 
-// closeCodecs closes every built plugin that holds resources of its own
-// (a SandboxDecoder's pool) and is not run by a runner.
-func (d *Daemon) closeCodecs() {
+// closeCodecs closes the built plugins of the kinds given that hold
+// resources of their own (a SandboxDecoder's pool), every kind when none is
+// given.
+func (d *Daemon) closeCodecs(kinds ...pipeline.Kind) {
 	for _, p := range d.codecs {
+		if len(kinds) > 0 && !slices.Contains(kinds, p.reg.Kind) {
+			continue
+		}
 		if err := closeValue(p.value); err != nil {
 			d.logf(p.cfg.Name, "close: %v", err)
 		}
@@ -551,7 +562,6 @@ func (d *Daemon) logf(name, format string, args ...any) {
 // waiting at most ShutdownTimeout for the outputs. It returns an error when
 // a plugin failed.
 func (d *Daemon) Run(ctx context.Context) error {
-	d.started = time.Now()
 	outCtx, cancelOutputs := context.WithCancel(context.Background())
 	defer cancelOutputs()
 	for _, or := range d.outputs {
@@ -583,7 +593,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	cancelInputs()
 	<-inputsDone
-	d.closeCodecs()
+	d.closeCodecs(pipeline.KindSplitter, pipeline.KindDecoder)
 
 	// Filters: drain, final timer_event, drain what that injected into
 	// other filters, then close their queues.
@@ -618,6 +628,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			<-or.done
 		}
 	}
+	d.closeCodecs(pipeline.KindEncoder)
 	var errs []error
 	for _, ir := range d.inputs {
 		if ir.err != nil {

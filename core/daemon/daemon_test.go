@@ -9,8 +9,14 @@ import (
 )
 
 // uniqueName keeps the outputs of tests apart in the collected map.
+// Its collected messages are cleared, so that the tests can run again in
+// one process (-count).
 func uniqueName(t *testing.T, base string) string {
-	return base + "_" + strings.NewReplacer("/", "_", " ", "_", "=", "_").Replace(t.Name())
+	name := base + "_" + strings.NewReplacer("/", "_", " ", "_", "=", "_").Replace(t.Name())
+	collectedMu.Lock()
+	delete(collected, name)
+	collectedMu.Unlock()
+	return name
 }
 
 func TestBatchModeDeliversEverythingInOrderAndExits(t *testing.T) {

@@ -97,6 +97,7 @@ func (fr *filterRunner) run() {
 			if fr.ticker > 0 {
 				fr.timerEvent(time.Now(), true)
 			}
+			tick = nil // the final timer_event was the last
 			close(reply)
 		}
 	}
@@ -117,14 +118,19 @@ func (fr *filterRunner) timerEvent(now time.Time, shutdown bool) {
 // terminate takes a filter that failed out of the pipeline: the router
 // stops sending it messages, those already queued are dropped (counted),
 // and a heka.sandbox-terminated message tells the rest of the pipeline.
+//
+// The queue is closed and emptied before the report is routed: a producer
+// blocked on this queue must be let go first, since it may be a filter
+// that the report is routed to.
 func (fr *filterRunner) terminate(err error) {
 	err = withoutName(fr.name, err)
 	fr.err = err
 	fr.route.dead.Store(true)
-	fr.d.logf(fr.name, "terminated: %v", err)
-	fr.d.reportTerminated(fr.name, err)
+	fr.route.queue.Close()
 	n := fr.route.queue.Discard()
 	fr.route.pending.Add(-int64(n))
+	fr.d.logf(fr.name, "terminated: %v", err)
+	fr.d.reportTerminated(fr.name, err)
 }
 
 // reportTerminated routes Heka's heka.sandbox-terminated message for a

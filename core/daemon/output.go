@@ -93,14 +93,15 @@ func (or *outputRunner) pump(ctx context.Context) {
 				// Run has received b, so it is done with the batch before.
 				or.sent.Add(int64(len(b)))
 				release(or.last)
+				clear(or.last)
 				or.last = b
 			case <-ctx.Done():
 				release(b)
-				or.dropped.Add(int64(len(b)) + int64(q.Discard()))
+				or.dropped.Add(int64(len(b)))
+				q.Discard()
 				return
 			}
 			i ^= 1
-			clear(bufs[i])
 			continue
 		}
 		if closed {
@@ -109,7 +110,7 @@ func (or *outputRunner) pump(ctx context.Context) {
 		select {
 		case <-q.Ready():
 		case <-ctx.Done():
-			or.dropped.Add(int64(q.Discard()))
+			q.Discard()
 			return
 		}
 	}

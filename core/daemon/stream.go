@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -54,7 +55,9 @@ type stream struct {
 
 func (s *stream) ReadFrom(ctx context.Context, r io.Reader, ack func(end int64)) error {
 	ir := s.ir
-	rr := ir.splitter.NewReader(r)
+	// Once ctx is done the splitter reads no more, but still returns the
+	// complete records it holds: what was read is routed.
+	rr := ir.splitter.NewReader(stopReader{ctx, r})
 	ir.startWorkers()
 
 	// The sequencer: one goroutine per ReadFrom call, ended by closing seq;
@@ -67,9 +70,14 @@ func (s *stream) ReadFrom(ctx context.Context, r io.Reader, ack func(end int64))
 		defer close(seqDone)
 		for b := range seq {
 			<-b.done
-			ir.finish(b)
-			if ack != nil && len(b.recs) > 0 {
-				ack(b.recs[len(b.recs)-1].end)
+			// After a batch whose decoder died, the batches other workers
+			// decoded meanwhile are neither routed nor acknowledged: the
+			// records between stay unrouted, so no ack may pass them.
+			if ir.fatal() == nil {
+				ir.finish(b)
+				if ack != nil && len(b.recs) > 0 {
+					ack(b.recs[len(b.recs)-1].end)
+				}
 			}
 			ir.batches.Put(b)
 		}
@@ -79,10 +87,6 @@ func (s *stream) ReadFrom(ctx context.Context, r io.Reader, ack func(end int64))
 	b := ir.newBatch(&s.src)
 	var err error
 	for {
-		if e := ctx.Err(); e != nil {
-			err = e
-			break
-		}
 		if f := ir.fatal(); f != nil {
 			err = f
 			break
@@ -90,8 +94,11 @@ func (s *stream) ReadFrom(ctx context.Context, r io.Reader, ack func(end int64))
 		var rec pipeline.Record
 		rec, err = rr.Next()
 		if err != nil {
-			if err == io.EOF {
+			switch {
+			case err == io.EOF:
 				err = nil
+			case ctx.Err() != nil:
+				err = ctx.Err()
 			}
 			break
 		}
@@ -124,6 +131,24 @@ func (s *stream) ReadFrom(ctx context.Context, r io.Reader, ack func(end int64))
 		err = ir.fatal()
 	}
 	return err
+}
+
+// stopReader reads from r until ctx is done, then fails with errStopped
+// instead of reading more. It is not io.EOF, so that a splitter counts an
+// incomplete last record as skipped rather than return it as a record: a
+// line half-written when the daemon stops is read whole by the next run.
+type stopReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+var errStopped = errors.New("stopped")
+
+func (s stopReader) Read(p []byte) (int, error) {
+	if s.ctx.Err() != nil {
+		return 0, errStopped
+	}
+	return s.r.Read(p)
 }
 
 func (s *stream) Close() error {
