@@ -19,12 +19,14 @@ run: build
 	bin/sandpiper run
 
 # Every test, under the race detector (it costs little on these packages and
-# catches what the plain run would), after formatting and vet checks.
+# catches what the plain run would), after formatting and vet checks; then
+# the allocation tests again without it, since -race changes what allocates.
 test:
 	@unformatted=$$(gofmt -l .); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run 'Alloc' ./...
 
 # Benchmarks with their baselines beside them; see docs/performance.md.
 bench:
