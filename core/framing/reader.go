@@ -182,6 +182,28 @@ func (r *Reader) Reset(rd io.Reader) {
 // Stats returns the counts so far.
 func (r *Reader) Stats() Stats { return r.stats }
 
+// HasRecord reports whether the bytes read and not yet returned begin with a
+// whole candidate record (separator, header, unit separator and the
+// message_length bytes it announces), so that the next call to Next decides
+// on it without reading. A caller that gathers records before handing them
+// on hands them on when it is false, rather than hold them while Next waits
+// for the rest of a record.
+func (r *Reader) HasRecord() bool {
+	b := r.buf[r.start:r.end]
+	if len(b) < 2 || b[0] != RecordSeparator {
+		return false
+	}
+	hl := int(b[1])
+	if hl == 0 || len(b) < hl+framingSize {
+		return false
+	}
+	var raw rawHeader
+	if _, err := raw.parse(b[2 : 2+hl]); err != nil {
+		return false
+	}
+	return uint64(len(b)) >= uint64(hl+framingSize)+uint64(raw.length)
+}
+
 // maxEmptyReads is how many reads returning no bytes and no error Next
 // tolerates in a row before failing with io.ErrNoProgress, as bufio does.
 const maxEmptyReads = 100

@@ -456,3 +456,34 @@ func TestReaderZeroAllocs(t *testing.T) {
 		}
 	}
 }
+
+func TestHasRecord(t *testing.T) {
+	one := AppendRecord(nil, []byte("first message"))
+	two := AppendRecord(nil, []byte("second message"))
+	stream := append(append([]byte{}, one...), two...)
+	for cut := 0; cut <= len(two); cut++ {
+		// The first record and cut bytes of the second arrive in one read.
+		r := NewReader(&chunkReader{chunks: [][]byte{stream[:len(one)+cut]}}, ReaderOptions{})
+		if _, err := r.Next(); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := r.HasRecord(), cut == len(two); got != want {
+			t.Errorf("after the first record with %d of the second's %d bytes buffered: HasRecord = %v, want %v", cut, len(two), got, want)
+		}
+	}
+}
+
+// chunkReader returns its chunks one per Read, then io.EOF.
+type chunkReader struct{ chunks [][]byte }
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if len(c.chunks) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, c.chunks[0])
+	c.chunks[0] = c.chunks[0][n:]
+	if len(c.chunks[0]) == 0 {
+		c.chunks = c.chunks[1:]
+	}
+	return n, nil
+}

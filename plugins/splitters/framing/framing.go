@@ -144,8 +144,14 @@ func (r *reader) countDrops(st framing.Stats) {
 	}
 }
 
-// Buffered returns the bytes read and neither returned nor skipped.
+// Buffered returns the bytes read and neither returned nor skipped when
+// they begin with a whole record, and 0 when they hold only the start of
+// one: the next Next would then wait for the rest, and the daemon must not
+// hold back the records it gathered meanwhile.
 func (r *reader) Buffered() int {
+	if !r.fr.HasRecord() {
+		return 0
+	}
 	st := r.fr.Stats()
 	return int(st.BytesRead - r.recBytes - st.BytesSkipped)
 }

@@ -209,3 +209,47 @@ func BenchmarkSplit(b *testing.B) {
 		}
 	}
 }
+
+// oneRead hands out all its bytes in one Read, then blocks in the next
+// until closed, as a connection does while its peer is writing.
+type oneRead struct {
+	b     []byte
+	close chan struct{}
+}
+
+func (o *oneRead) Read(p []byte) (int, error) {
+	if len(o.b) > 0 {
+		n := copy(p, o.b)
+		o.b = o.b[n:]
+		return n, nil
+	}
+	<-o.close
+	return 0, io.EOF
+}
+
+// TestBufferedZeroOnPartialRecord: with the start of a record buffered and
+// the rest still to come, Buffered is 0, so that the daemon hands on the
+// records it gathered instead of waiting for the rest with them.
+func TestBufferedZeroOnPartialRecord(t *testing.T) {
+	s := build(t, "", 0)
+	first := framing.AppendRecord(nil, []byte("a whole record"))
+	second := framing.AppendRecord(nil, []byte("the start of another"))
+	src := &oneRead{b: append(append([]byte{}, first...), second[:10]...), close: make(chan struct{})}
+	defer close(src.close)
+	rr := s.NewReader(src)
+	if _, err := rr.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if n := rr.Buffered(); n != 0 {
+		t.Fatalf("Buffered = %d with only the start of a record buffered, want 0", n)
+	}
+	whole := &oneRead{b: append(append([]byte{}, first...), second...), close: make(chan struct{})}
+	defer close(whole.close)
+	rr = s.NewReader(whole)
+	if _, err := rr.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if n := rr.Buffered(); n != len(second) {
+		t.Fatalf("Buffered = %d with a whole record buffered, want %d", n, len(second))
+	}
+}
