@@ -43,6 +43,11 @@ type file struct {
 	// not safe for concurrent use.
 	mu sync.Mutex
 	md toml.MetaData
+
+	// index holds the lines of the keys and tables written plainly, found
+	// in one pass on the first error (line.go).
+	indexOnce sync.Once
+	index     map[string]int
 }
 
 // globalTables are the names of the daemon's own table: Sandpiper's and
