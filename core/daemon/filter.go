@@ -153,6 +153,9 @@ func (fr *filterRunner) report(add func(string, any)) {
 	add("out", fr.injected.Load())
 	add("queue", fr.route.queue.Len())
 	add("dropped", fr.route.queue.dropped.Load())
+	if n := fr.route.queue.overflowed.Load(); n > 0 {
+		add("over_capacity", n)
+	}
 	if n := fr.loopDrops.Load(); n > 0 {
 		add("loop_dropped", n)
 	}

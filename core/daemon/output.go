@@ -121,4 +121,7 @@ func (or *outputRunner) report(add func(string, any)) {
 	add("sent", or.sent.Load())
 	add("queue", or.route.queue.Len())
 	add("dropped", or.route.queue.dropped.Load()+or.dropped.Load())
+	if n := or.route.queue.overflowed.Load(); n > 0 {
+		add("over_capacity", n)
+	}
 }

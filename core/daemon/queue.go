@@ -3,6 +3,7 @@ package daemon
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"sandpiper/core/pipeline"
 )
@@ -24,46 +25,80 @@ const (
 // It holds at most its capacity of messages, whatever the batch sizes, and
 // allocates nothing once made.
 type queue struct {
-	mu      sync.Mutex
-	notFull sync.Cond
-	ring    []*pipeline.Pack
-	head    int // index of the oldest pack
-	n       int // packs held
-	closed  bool
-	action  FullAction
+	mu       sync.Mutex
+	notFull  sync.Cond
+	ring     []*pipeline.Pack
+	head     int // index of the oldest pack
+	n        int // packs held
+	capacity int // queue_size; n passes it only by injections that waited injectWait
+	closed   bool
+	action   FullAction
 	// ready has room for one token: Put leaves one when it adds to an empty
 	// queue, so that the consumer can wait for work in a select beside its
 	// timers.
 	ready chan struct{}
 
-	dropped atomic.Int64 // messages dropped by the Drop policy or after Close
+	dropped    atomic.Int64 // messages dropped by the Drop policy or after Close
+	overflowed atomic.Int64 // injected messages let in over capacity
 }
 
+// injectWait is how long a filter's injection waits for room in a full
+// queue with the Block policy before it goes in over capacity. A filter
+// blocked on a queue cannot empty its own, so two filters injecting into
+// each other's full queues would otherwise wait on each other for ever (the
+// wedge Heka users knew); one message a second over capacity is
+// backpressure still, and progress.
+var injectWait = time.Second
+
 func newQueue(capacity int, action FullAction) *queue {
-	q := &queue{ring: make([]*pipeline.Pack, max(capacity, 1)), action: action, ready: make(chan struct{}, 1)}
+	capacity = max(capacity, 1)
+	q := &queue{ring: make([]*pipeline.Pack, capacity), capacity: capacity, action: action, ready: make(chan struct{}, 1)}
 	q.notFull.L = &q.mu
 	return q
 }
 
-// Put adds packs in order. With Block it waits while the queue is full; with
-// Drop it adds what fits and drops the rest. It returns how many packs were
-// added. A closed queue drops everything (counted).
-func (q *queue) Put(packs []*pipeline.Pack) int {
+// Put adds packs in order. With Block it waits while the queue is full,
+// except that packs a filter injected wait at most injectWait and then go
+// in over capacity; with Drop it adds what fits and drops the rest. It
+// returns how many packs were added. A closed queue drops everything
+// (counted).
+func (q *queue) Put(packs []*pipeline.Pack, injected bool) int {
 	added := 0
+	var deadline time.Time
 	q.mu.Lock()
 	for added < len(packs) {
 		if q.closed {
 			break
 		}
-		room := len(q.ring) - q.n
-		if room == 0 {
+		room := q.capacity - q.n
+		if room <= 0 {
 			if q.action == Drop {
 				break
 			}
-			q.notFull.Wait()
-			continue
+			if !injected {
+				q.notFull.Wait()
+				continue
+			}
+			if deadline.IsZero() {
+				deadline = time.Now().Add(injectWait)
+				t := time.AfterFunc(injectWait, func() {
+					q.mu.Lock()
+					q.notFull.Broadcast()
+					q.mu.Unlock()
+				})
+				defer t.Stop()
+			}
+			if time.Now().Before(deadline) {
+				q.notFull.Wait()
+				continue
+			}
+			room = 1
+			q.overflowed.Add(1)
 		}
 		k := min(room, len(packs)-added)
+		if q.n+k > len(q.ring) {
+			q.grow(q.n + k)
+		}
 		tail := (q.head + q.n) % len(q.ring)
 		for i := 0; i < k; i++ {
 			q.ring[(tail+i)%len(q.ring)] = packs[added+i]
@@ -80,6 +115,15 @@ func (q *queue) Put(packs []*pipeline.Pack) int {
 		q.dropped.Add(int64(lost))
 	}
 	return added
+}
+
+// grow makes the ring hold at least n packs, keeping their order.
+func (q *queue) grow(n int) {
+	ring := make([]*pipeline.Pack, max(n, 2*len(q.ring)))
+	for i := 0; i < q.n; i++ {
+		ring[i] = q.ring[(q.head+i)%len(q.ring)]
+	}
+	q.ring, q.head = ring, 0
 }
 
 // Take moves up to cap(dst)-len(dst) packs (at least one slot is assumed)

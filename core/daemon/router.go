@@ -43,8 +43,10 @@ type router struct {
 // takes it; a pack no queue took is released, and so returns its message
 // to the pool, before Route returns.
 func (rt *router) Route(packs []*pipeline.Pack) {
+	injected := false
 	for _, p := range packs {
 		p.Hold(1)
+		injected = injected || p.Injector != ""
 	}
 	sp, _ := rt.scratch.Get().(*[]*pipeline.Pack)
 	if sp == nil {
@@ -74,7 +76,7 @@ func (rt *router) Route(packs []*pipeline.Pack) {
 		for _, p := range matched {
 			p.Hold(1)
 		}
-		if added := r.queue.Put(matched); added < len(matched) {
+		if added := r.queue.Put(matched, injected); added < len(matched) {
 			if r.pending != nil {
 				r.pending.Add(int64(added - len(matched)))
 			}

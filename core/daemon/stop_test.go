@@ -395,3 +395,53 @@ message_matcher = "TRUE"
 	close(stop)
 	<-done
 }
+
+// Two filters injecting into each other's full queues under the Block
+// policy waited on each other for ever; an injection now waits at most
+// injectWait, then goes in over capacity.
+func TestFiltersInjectingIntoEachOtherDoNotWedge(t *testing.T) {
+	defer func(d time.Duration) { injectWait = d }(injectWait)
+	injectWait = 2 * time.Millisecond
+	out := uniqueName(t, "out")
+	cfg := fmt.Sprintf(`
+[in]
+type = "TestInput"
+lines = ["m #"]
+repeat = 100
+decoder = "dec"
+
+[dec]
+type = "TestDecoder"
+
+[ping]
+type = "StageFilter"
+message_matcher = "Type == 'decoded' || Type == 'pong'"
+queue_size = 1
+slow_ms = 1
+inject_type = "ping"
+
+[pong]
+type = "StageFilter"
+message_matcher = "Type == 'ping'"
+queue_size = 1
+slow_ms = 1
+inject_type = "pong"
+
+[%s]
+type = "TestOutput"
+message_matcher = "Type == 'ping' || Type == 'pong'"
+`, out)
+	d, err, logs := runUntil(t, cfg, 5*time.Second, context.Background())
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, logs)
+	}
+	// Each input message makes ping, pong, ping, pong: four levels.
+	if got := len(written(out)); got != 4*100 {
+		t.Errorf("wrote %d injected messages, want %d", got, 4*100)
+	}
+	var rep strings.Builder
+	d.Report(&rep)
+	if !strings.Contains(rep.String(), "over_capacity=") {
+		t.Errorf("the report does not count the injections let in over capacity:\n%s", rep.String())
+	}
+}
