@@ -503,6 +503,12 @@ func (d *Daemon) buildOutput(p *plugin) error {
 	if opts.UseFraming != nil {
 		or.framing = *opts.UseFraming
 	}
+	if p.reg.OwnFraming {
+		if !or.framing {
+			errs = append(errs, p.fail("use_framing", "false: %s always writes Heka's stream framing", p.cfg.Type))
+		}
+		or.framing = false
+	}
 	var enc any
 	switch {
 	case opts.Encoder != "":

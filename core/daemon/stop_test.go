@@ -445,3 +445,42 @@ message_matcher = "Type == 'ping' || Type == 'pong'"
 		t.Errorf("the report does not count the injections let in over capacity:\n%s", rep.String())
 	}
 }
+
+func init() {
+	pipeline.Register(pipeline.Registration{Type: "SelfFramingOutput", Kind: pipeline.KindOutput, DefaultEncoder: "TestEncoder", DefaultFraming: true, OwnFraming: true,
+		Config: func() any { return &testOutputConfig{} },
+		New: func(env *pipeline.Env, c any) (any, error) {
+			return &testOutput{name: env.Name, cfg: c.(*testOutputConfig)}, nil
+		}})
+}
+
+// An output that frames its records itself gets them unframed from Encode,
+// and cannot be told not to frame.
+func TestOutputFramingItself(t *testing.T) {
+	out := uniqueName(t, "out")
+	cfg := fmt.Sprintf(`
+[in]
+type = "TestInput"
+lines = ["one"]
+
+[%s]
+type = "SelfFramingOutput"
+message_matcher = "TRUE"
+use_framing = true
+`, out)
+	if err, logs := runDaemon(t, cfg, context.Background()); err != nil {
+		t.Fatalf("Run: %v\n%s", err, logs)
+	}
+	if got := written(out); len(got) != 1 || got[0] != "|one" {
+		t.Fatalf("wrote %q, want the encoder's bytes unframed", got)
+	}
+	_, err := New(Settings{}, parse(t, `
+[o]
+type = "SelfFramingOutput"
+message_matcher = "TRUE"
+use_framing = false
+`), Options{Check: true, Log: logger(&syncBuffer{})})
+	if err == nil || !strings.Contains(err.Error(), "use_framing: false: SelfFramingOutput always writes Heka's stream framing") {
+		t.Fatalf("err = %v", err)
+	}
+}

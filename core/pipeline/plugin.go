@@ -170,7 +170,8 @@ type OutputRunner interface {
 	// the Packs must not be changed.
 	Batches() <-chan []*Pack
 	// Encode appends p's encoding by the output's encoder, in Heka's
-	// stream framing when use_framing is set, to dst.
+	// stream framing when use_framing is set (and the output does not
+	// frame itself: Registration.OwnFraming), to dst.
 	Encode(dst []byte, p *Pack) ([]byte, error)
 	// Dropped counts n messages the output received but could not write.
 	Dropped(n int)

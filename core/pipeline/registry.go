@@ -102,6 +102,10 @@ type Registration struct {
 	DefaultDecoder  string
 	DefaultEncoder  string
 	DefaultFraming  bool
+	// OwnFraming (outputs) says the output writes Heka's stream framing
+	// itself, to sign its records: OutputRunner.Encode then never frames,
+	// and use_framing = false is an error.
+	OwnFraming bool
 }
 
 var (

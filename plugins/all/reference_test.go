@@ -109,7 +109,10 @@ func reference() string {
 				defaults = append(defaults, fmt.Sprintf("%s `%s`", d.what, d.typ))
 			}
 		}
-		if r.Kind == pipeline.KindOutput {
+		switch {
+		case r.Kind == pipeline.KindOutput && r.OwnFraming:
+			defaults = append(defaults, "Heka's stream framing always (written by the output itself)")
+		case r.Kind == pipeline.KindOutput:
 			defaults = append(defaults, fmt.Sprintf("use_framing `%v`", r.DefaultFraming))
 		}
 		if len(defaults) > 0 {
