@@ -6,8 +6,9 @@ VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 FUZZTIME ?= 1m
 BENCH    ?= .
 COUNT    ?= 1
+SOAK     ?= 2m
 
-.PHONY: build run test bench fuzz clean
+.PHONY: build run test bench fuzz soak clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/sandpiper ./cmd/sandpiper
@@ -41,6 +42,12 @@ fuzz:
 			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$dir; \
 		done; \
 	done
+
+# The daemon run for SOAK under steady load, rotations and hostile filters,
+# checked for growing memory and for exactly-once delivery (make soak
+# SOAK=10m); see docs/running.md.
+soak:
+	SANDPIPER_SOAK=$(SOAK) $(GO) test -count=1 -v -run '^TestDaemonSoak$$' -timeout 0 ./tests/
 
 clean:
 	rm -rf bin
