@@ -1,7 +1,8 @@
 // Package tcp is the TcpOutput plugin: it sends the messages, in Heka's
-// stream framing, over a TCP connection to a Heka, Hindsight or Sandpiper
-// TcpInput, reconnecting with exponential backoff and holding its batch,
-// so that the queue applies backpressure, while the peer is away.
+// stream framing and optionally signed with an HMAC key, over a TCP
+// connection to a Heka, Hindsight or Sandpiper TcpInput, reconnecting with
+// exponential backoff and holding its batch, so that the queue applies
+// backpressure, while the peer is away.
 package tcp
 
 import (
@@ -12,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"sandpiper/core/framing"
 	"sandpiper/core/pipeline"
 )
 
@@ -19,24 +21,37 @@ func init() {
 	pipeline.Register(pipeline.Registration{
 		Type:    "TcpOutput",
 		Kind:    pipeline.KindOutput,
-		Summary: "Sends the messages in Heka's stream framing over TCP, reconnecting with backoff.",
+		Summary: "Sends the messages in Heka's stream framing, optionally signed, over TCP, reconnecting with backoff.",
 		Config: func() any {
 			return &config{ConnectTimeout: 5, MaxBackoff: 30, KeepAlivePeriod: 7200}
 		},
 		New:            newTcpOutput,
 		DefaultEncoder: "ProtobufEncoder",
 		DefaultFraming: true,
+		// The output frames each record itself, so that it can sign the
+		// header, which the runner's framing has no key for.
+		OwnFraming: true,
 	})
 }
 
 type config struct {
-	Address         string `toml:"address" doc:"host:port of the peer."`
-	LocalAddress    string `toml:"local_address" doc:"Local host:port to connect from; empty for any."`
-	ConnectTimeout  int    `toml:"connect_timeout" doc:"Seconds a connection attempt may take."`
-	MaxBackoff      int    `toml:"max_backoff" doc:"Longest wait in seconds between connection attempts; waits double from 100 ms up to it."`
-	KeepAlive       bool   `toml:"keep_alive" doc:"Whether to send TCP keep-alive probes."`
-	KeepAlivePeriod int    `toml:"keep_alive_period" doc:"Seconds between keep-alive probes, when keep_alive is set."`
-	ReconnectAfter  int    `toml:"reconnect_after" doc:"Number of messages after which the connection is closed and made again (to spread load behind a balancer); 0 for never."`
+	Address         string        `toml:"address" doc:"host:port of the peer."`
+	LocalAddress    string        `toml:"local_address" doc:"Local host:port to connect from; empty for any."`
+	ConnectTimeout  int           `toml:"connect_timeout" doc:"Seconds a connection attempt may take."`
+	MaxBackoff      int           `toml:"max_backoff" doc:"Longest wait in seconds between connection attempts; waits double from 100 ms up to it."`
+	KeepAlive       bool          `toml:"keep_alive" doc:"Whether to send TCP keep-alive probes."`
+	KeepAlivePeriod int           `toml:"keep_alive_period" doc:"Seconds between keep-alive probes, when keep_alive is set."`
+	ReconnectAfter  int           `toml:"reconnect_after" doc:"Number of messages after which the connection is closed and made again (to spread load behind a balancer); 0 for never."`
+	Signer          *signerConfig `toml:"signer" doc:"The [name.signer] table (name, version, hmac_key, hmac_hash \"md5\" or \"sha1\", default md5) that signs every record with an HMAC key; without it records are unsigned."`
+}
+
+// signerConfig is the [name.signer] table, with the keys of Heka's message
+// signing configuration.
+type signerConfig struct {
+	Name     string `toml:"name" doc:"The signer's name, written in each record's header (hmac_signer)."`
+	Version  uint32 `toml:"version" doc:"The key's version, written in each record's header (hmac_key_version)."`
+	HmacKey  string `toml:"hmac_key" doc:"The HMAC key the records are signed with."`
+	HmacHash string `toml:"hmac_hash" doc:"The HMAC's hash function: \"md5\" (the default when empty) or \"sha1\"."`
 }
 
 // firstBackoff is the wait after the first failed connection attempt.
@@ -50,6 +65,7 @@ type tcpOutput struct {
 	dialer         net.Dialer
 	maxBackoff     time.Duration
 	reconnectAfter int
+	framing        framing.WriterOptions
 
 	connected    atomic.Bool
 	reconnects   atomic.Int64
@@ -103,7 +119,39 @@ func newTcpOutput(env *pipeline.Env, cfg any) (any, error) {
 	if c.ReconnectAfter < 0 {
 		return nil, fmt.Errorf("%s: reconnect_after %d: must not be negative", env.Name, c.ReconnectAfter)
 	}
+	o.framing.MaxMessageSize = env.Globals.MaxMessageSize
+	if c.Signer != nil {
+		sig, err := newSigner(c.Signer)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", env.Name, err)
+		}
+		o.framing.Signer = sig
+	}
+	// Building a Writer checks what newSigner does not: that the signer's
+	// name leaves the header within its 255 bytes (max_message_size is
+	// checked with the daemon's options).
+	if _, err := framing.NewWriterOptions(io.Discard, o.framing); err != nil {
+		return nil, fmt.Errorf("%s: signer.name %q: %w", env.Name, c.Signer.Name, err)
+	}
 	return o, nil
+}
+
+// newSigner validates the [name.signer] table, naming the option at fault.
+func newSigner(c *signerConfig) (*framing.Signer, error) {
+	if c.Name == "" {
+		return nil, fmt.Errorf("signer.name is required")
+	}
+	if c.HmacKey == "" {
+		return nil, fmt.Errorf("signer.hmac_key is required")
+	}
+	hash := framing.MD5
+	if c.HmacHash != "" {
+		var err error
+		if hash, err = framing.ParseHashFunction(c.HmacHash); err != nil {
+			return nil, fmt.Errorf("signer.hmac_hash %q: must be \"md5\" or \"sha1\"", c.HmacHash)
+		}
+	}
+	return &framing.Signer{Name: c.Name, Version: c.Version, Hash: hash, Key: []byte(c.HmacKey)}, nil
 }
 
 // Report gives the output's figures: whether it is connected, how many
@@ -119,6 +167,8 @@ func (o *tcpOutput) Report(add func(key string, value any)) {
 // Run sends the batches until they end or ctx is cancelled.
 func (o *tcpOutput) Run(ctx context.Context, r pipeline.OutputRunner) error {
 	s := &sender{o: o, r: r}
+	// The options were checked by New: this cannot fail.
+	s.framer, _ = framing.NewWriterOptions(s, o.framing)
 	defer s.disconnect()
 	batches := r.Batches()
 	for {
@@ -158,9 +208,18 @@ type sender struct {
 	everUp    bool // a connection was made once: later ones are reconnects
 	backoff   time.Duration
 
-	cur, prev         []byte // encoded batches, reused
+	framer            *framing.Writer // frames and signs each message into cur, through Write
+	body              []byte          // one encoded message, reused
+	cur, prev         []byte          // framed batches, reused
 	curMsgs, prevMsgs int
 	resend            bool // prev must be written again before cur
+}
+
+// Write appends b, one framed record, to the current batch: the framer
+// writes there, so that a batch still goes out in one write.
+func (s *sender) Write(b []byte) (int, error) {
+	s.cur = append(s.cur, b...)
+	return len(b), nil
 }
 
 // conn is one connection and the goroutine that reads it. The peer sends
@@ -182,19 +241,24 @@ func (c *conn) broken() bool {
 	}
 }
 
-// encode appends the encoding of batch to cur.
+// encode appends the framed, and signed if so configured, records of
+// batch to cur. A message the encoder fails on, or that is empty or longer
+// than max_message_size (a record its peer would skip), is dropped.
 func (s *sender) encode(batch []*pipeline.Pack) {
 	s.cur, s.curMsgs = s.cur[:0], 0
 	var failed int
 	var last error
 	for _, p := range batch {
-		b, err := s.r.Encode(s.cur, p)
+		b, err := s.r.Encode(s.body[:0], p)
+		if err == nil {
+			s.body = b
+			err = s.framer.WriteRecord(b)
+		}
 		if err != nil {
 			failed++
 			last = err
 			continue
 		}
-		s.cur = b
 		s.curMsgs++
 	}
 	if failed > 0 {

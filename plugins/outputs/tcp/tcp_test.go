@@ -17,24 +17,32 @@ import (
 )
 
 // server is a TcpInput stand-in: it reads framed messages from every
-// connection until EOF, then closes the connection, as Heka's does.
+// connection until EOF, verifying signatures with keys, then closes the
+// connection, as Heka's does.
 type server struct {
-	t     *testing.T
-	ln    net.Listener
-	wg    sync.WaitGroup
-	mu    sync.Mutex
-	conns map[net.Conn]bool
-	got   []string
-	count int // connections accepted
+	t       *testing.T
+	ln      net.Listener
+	keys    map[string][]byte
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	conns   map[net.Conn]bool
+	got     []string
+	signers map[string]int // messages by verified signer, "" for unsigned
+	stats   framing.Stats  // summed over the ended connections
+	count   int            // connections accepted
 }
 
 func listen(t *testing.T, addr string) *server {
+	return listenKeys(t, addr, nil)
+}
+
+func listenKeys(t *testing.T, addr string, keys map[string][]byte) *server {
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{t: t, ln: ln, conns: map[net.Conn]bool{}}
+	s := &server{t: t, ln: ln, keys: keys, conns: map[net.Conn]bool{}, signers: map[string]int{}}
 	s.wg.Add(1)
 	go s.accept()
 	return s
@@ -59,7 +67,15 @@ func (s *server) accept() {
 func (s *server) read(c net.Conn) {
 	defer s.wg.Done()
 	defer c.Close()
-	r := framing.NewReader(c, framing.ReaderOptions{})
+	r := framing.NewReader(c, framing.ReaderOptions{Keys: s.keys})
+	defer func() {
+		st := r.Stats()
+		s.mu.Lock()
+		s.stats.Records += st.Records
+		s.stats.BadSignatures += st.BadSignatures
+		s.stats.UnknownSigners += st.UnknownSigners
+		s.mu.Unlock()
+	}()
 	for {
 		rec, err := r.Next()
 		if err != nil {
@@ -75,6 +91,7 @@ func (s *server) read(c net.Conn) {
 		}
 		s.mu.Lock()
 		s.got = append(s.got, m.Payload)
+		s.signers[rec.Signer]++
 		s.mu.Unlock()
 	}
 }
@@ -117,7 +134,7 @@ func build(t *testing.T, options string) *tcpOutput {
 }
 
 func start(ctx context.Context, o *tcpOutput) (*pipelinetest.Output, <-chan error) {
-	r := &pipelinetest.Output{Framing: true}
+	r := &pipelinetest.Output{}
 	done := make(chan error, 1)
 	go func() { done <- o.Run(ctx, r) }()
 	return r, done
@@ -179,10 +196,70 @@ func TestSendsEveryMessage(t *testing.T) {
 	}
 }
 
+// opsSigner is a [out.signer] table, and opsKeys the receiving side's
+// keys that verify it.
+const opsSigner = "\n[signer]\nname = \"ops\"\nversion = 2\nhmac_key = \"secret\"\nhmac_hash = \"sha1\""
+
+var opsKeys = map[string][]byte{"ops_2": []byte("secret")}
+
+func TestSigns(t *testing.T) {
+	for _, c := range []struct {
+		name, signer string
+		keys         map[string][]byte
+		signedBy     string // the verified signer of every message; "-" for none received
+		bad, unknown int64
+	}{
+		{"unsigned", "", opsKeys, "", 0, 0},
+		{"sha1", opsSigner, opsKeys, "ops", 0, 0},
+		{"md5 by default", "\n[signer]\nname = \"dev\"\nhmac_key = \"k\"", map[string][]byte{"dev_0": []byte("k")}, "dev", 0, 0},
+		{"md5 in capitals", "\n[signer]\nname = \"dev\"\nversion = 1\nhmac_key = \"k\"\nhmac_hash = \"MD5\"", map[string][]byte{"dev_1": []byte("k")}, "dev", 0, 0},
+		{"wrong key", opsSigner, map[string][]byte{"ops_2": []byte("guess")}, "-", 20, 0},
+		{"other version", opsSigner, map[string][]byte{"ops_1": []byte("secret")}, "-", 0, 20},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := listenKeys(t, "127.0.0.1:0", c.keys)
+			o := build(t, fmt.Sprintf("address = %q", srv.ln.Addr())+c.signer)
+			r, done := start(context.Background(), o)
+			r.Send(packs(t, 0, 10)...)
+			r.Send(packs(t, 10, 20)...)
+			r.Close()
+			wait(t, done)
+			srv.close()
+			srv.mu.Lock()
+			defer srv.mu.Unlock()
+			if c.signedBy == "-" {
+				if len(srv.got) != 0 {
+					t.Errorf("server accepted %d messages: %v", len(srv.got), srv.signers)
+				}
+			} else if strings.Join(srv.got, "|") != strings.Join(want(0, 20), "|") || srv.signers[c.signedBy] != 20 {
+				t.Errorf("server got %q signed by %v, want 20 by %q", srv.got, srv.signers, c.signedBy)
+			}
+			if srv.stats.BadSignatures != c.bad || srv.stats.UnknownSigners != c.unknown {
+				t.Errorf("server dropped %d bad signatures and %d unknown signers, want %d and %d",
+					srv.stats.BadSignatures, srv.stats.UnknownSigners, c.bad, c.unknown)
+			}
+			if f := report(o); f["messages_sent"] != int64(20) {
+				t.Errorf("report %v", f)
+			}
+		})
+	}
+}
+
 func TestReconnectsAndResends(t *testing.T) {
-	srv := listen(t, "127.0.0.1:0")
+	for _, c := range []struct{ name, signer, signedBy string }{
+		{"unsigned", "", ""},
+		{"signed", opsSigner, "ops"},
+	} {
+		t.Run(c.name, func(t *testing.T) { testReconnectsAndResends(t, c.signer, c.signedBy) })
+	}
+}
+
+// testReconnectsAndResends sends to a server that goes away and comes
+// back: every message arrives, those sent again signed as the others.
+func testReconnectsAndResends(t *testing.T, signer, signedBy string) {
+	srv := listenKeys(t, "127.0.0.1:0", opsKeys)
 	addr := srv.ln.Addr().String()
-	o := build(t, fmt.Sprintf("address = %q\nmax_backoff = 1", addr))
+	o := build(t, fmt.Sprintf("address = %q\nmax_backoff = 1", addr)+signer)
 	r, done := start(context.Background(), o)
 	for i := 0; i < 5; i++ {
 		r.Send(packs(t, i*10, i*10+10)...)
@@ -199,15 +276,16 @@ func TestReconnectsAndResends(t *testing.T) {
 		}
 	}()
 	time.Sleep(150 * time.Millisecond)
-	srv = listen(t, addr)
-	defer srv.close()
+	srv2 := listenKeys(t, addr, opsKeys)
 	<-sent
 	r.Close()
 	wait(t, done)
+	srv2.close()
 
 	// Every message arrives, in order once the repeats of a batch sent
 	// again are left out.
-	all := append(first, srv.payloads()...)
+	second := srv2.payloads()
+	all := append(first, second...)
 	seen := map[string]bool{}
 	var unique []string
 	for _, p := range all {
@@ -221,6 +299,9 @@ func TestReconnectsAndResends(t *testing.T) {
 	}
 	if len(all)-len(unique) > 10 {
 		t.Errorf("%d messages repeated, more than one batch", len(all)-len(unique))
+	}
+	if srv.signers[signedBy] != len(first) || srv2.signers[signedBy] != len(second) || srv2.stats.BadSignatures != 0 {
+		t.Errorf("signers %v then %v (%d bad signatures), want all by %q", srv.signers, srv2.signers, srv2.stats.BadSignatures, signedBy)
 	}
 	if f := report(o); f["reconnects"] != int64(1) {
 		t.Errorf("report %v, logs %q", f, r.Logs())
@@ -331,6 +412,12 @@ func TestBadOptions(t *testing.T) {
 		{`address = "h:1"` + "\nkeep_alive = true\nkeep_alive_period = 0", `out: keep_alive_period 0`},
 		{`address = "h:1"` + "\nreconnect_after = -1", `out: reconnect_after -1`},
 		{`address = "h:1"` + "\nreconnect = 1", `unknown option "reconnect"`},
+		{`address = "h:1"` + "\n[signer]\nhmac_key = \"k\"", `out: signer.name is required`},
+		{`address = "h:1"` + "\n[signer]\nname = \"ops\"", `out: signer.hmac_key is required`},
+		{`address = "h:1"` + "\n[signer]\nname = \"ops\"\nhmac_key = \"k\"\nhmac_hash = \"sha256\"", `out: signer.hmac_hash "sha256": must be "md5" or "sha1"`},
+		{`address = "h:1"` + "\n[signer]\nname = \"" + strings.Repeat("n", 250) + "\"\nhmac_key = \"k\"", `out: signer.name "nnn`},
+		{`address = "h:1"` + "\n[signer]\nname = \"ops\"\nhmac_key = \"k\"\nversion = -1", `"signer.version"): -1 is out of range`},
+		{`address = "h:1"` + "\n[signer]\nname = \"ops\"\nhmac_key = \"k\"\nkey_version = 1", `unknown option "signer.key_version"`},
 	} {
 		_, err := pipelinetest.Build(pipelinetest.Env(t, "out", "TcpOutput"), "TcpOutput", c.options)
 		if err == nil || !strings.Contains(err.Error(), c.err) {
