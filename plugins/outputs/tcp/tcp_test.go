@@ -429,10 +429,35 @@ func TestBadOptions(t *testing.T) {
 	}
 }
 
+func TestDropsOversizeMessage(t *testing.T) {
+	srv := listen(t, "127.0.0.1:0")
+	defer srv.close()
+	o := build(t, fmt.Sprintf("address = %q", srv.ln.Addr()))
+	r, done := start(context.Background(), o)
+	big := pipelinetest.Pack(t, fmt.Sprintf(`{"Payload":%q}`, strings.Repeat("x", framing.DefaultMaxMessageSize)))
+	batch := packs(t, 0, 2)
+	r.Send(batch[0], big, batch[1])
+	r.Close()
+	wait(t, done)
+	srv.waitFor(2)
+	if got := srv.payloads(); strings.Join(got, "|") != strings.Join(want(0, 2), "|") {
+		t.Errorf("server got %d messages, want the 2 small ones", len(got))
+	}
+	if logs := strings.Join(r.Logs(), "\n"); r.DroppedCount() != 1 || !strings.Contains(logs, "exceeds the maximum") {
+		t.Errorf("dropped %d, logs %q", r.DroppedCount(), logs)
+	}
+}
+
 // BenchmarkSend measures sending batches of 100 messages to a local
-// server; with the raw protobuf form and no framing the runner allocates
-// nothing, so the allocations reported are the output's own.
+// server, unsigned and signed; with the raw protobuf form the runner
+// allocates nothing, so the allocations reported are the output's own.
 func BenchmarkSend(b *testing.B) {
+	for _, c := range []struct{ name, signer string }{{"unsigned", ""}, {"signed", opsSigner}} {
+		b.Run(c.name, func(b *testing.B) { benchmarkSend(b, c.signer) })
+	}
+}
+
+func benchmarkSend(b *testing.B, signer string) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -445,7 +470,7 @@ func BenchmarkSend(b *testing.B) {
 			c.Close()
 		}
 	}()
-	p, err := pipelinetest.Build(pipelinetest.Env(b, "out", "TcpOutput"), "TcpOutput", fmt.Sprintf("address = %q", ln.Addr()))
+	p, err := pipelinetest.Build(pipelinetest.Env(b, "out", "TcpOutput"), "TcpOutput", fmt.Sprintf("address = %q", ln.Addr())+signer)
 	if err != nil {
 		b.Fatal(err)
 	}
