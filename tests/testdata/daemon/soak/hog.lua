@@ -1,5 +1,5 @@
 -- A filter that keeps strings of about 1 KB, one per message, until it
--- holds about 4 MB, then lets them all go: run under an 8 MB memory_limit,
+-- holds about 6.5 MB, then lets them all go: run under an 8 MB memory_limit,
 -- its retained heap rises to near the limit and falls again for as long as
 -- messages come, which the sandbox's accounting must follow without ending it.
 local held = {}
@@ -7,7 +7,7 @@ local cycles = 0
 
 function process_message()
     held[#held + 1] = string.rep("x", 1000) .. #held
-    if #held >= 4000 then
+    if #held >= 6500 then
         held = {}
         cycles = cycles + 1
     end
