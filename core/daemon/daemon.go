@@ -69,8 +69,6 @@ type Options struct {
 // Daemon is a built pipeline, ready to Run once.
 type Daemon struct {
 	settings Settings
-	globals  pipeline.Globals
-	maxLoops int
 	log      *log.Logger
 	check    bool
 
@@ -131,8 +129,6 @@ func New(settings Settings, configs []PluginConfig, opts Options) (*Daemon, erro
 	d := &Daemon{
 		started:  time.Now(),
 		settings: settings,
-		globals:  settings.Globals,
-		maxLoops: settings.MaxLoops,
 		log:      opts.Log,
 		check:    opts.Check,
 		plugins:  map[string]*plugin{},
@@ -143,8 +139,8 @@ func New(settings Settings, configs []PluginConfig, opts Options) (*Daemon, erro
 	if d.settings.QueueSize <= 0 {
 		d.settings.QueueSize = 10000
 	}
-	if d.maxLoops <= 0 {
-		d.maxLoops = 4
+	if d.settings.MaxLoops <= 0 {
+		d.settings.MaxLoops = 4
 	}
 	if d.settings.ShutdownTimeout <= 0 {
 		d.settings.ShutdownTimeout = 30 * time.Second
@@ -182,7 +178,7 @@ func New(settings Settings, configs []PluginConfig, opts Options) (*Daemon, erro
 			case pipeline.KindInput:
 				err = d.buildInput(p)
 			default:
-				_, err = d.codec(p, kind, &commonOptions{})
+				_, err = d.codec(p, kind)
 			}
 			if err != nil {
 				errs = append(errs, err)
@@ -250,7 +246,7 @@ func (d *Daemon) env(p *plugin) *pipeline.Env {
 	return &pipeline.Env{
 		Name:      name,
 		Type:      p.cfg.Type,
-		Globals:   d.globals,
+		Globals:   d.settings.Globals,
 		ConfigDir: p.cfg.Dir,
 		Check:     d.check,
 		Logf:      func(format string, args ...any) { d.logf(name, format, args...) },
@@ -296,7 +292,7 @@ func (d *Daemon) resolve(ref string, kind pipeline.Kind) (any, error) {
 		return nil, fmt.Errorf("is %s (%s), not a %s", article(p.reg.Kind), p.reg.Type, kind)
 	}
 	if !p.built {
-		if _, err := d.codec(p, kind, &commonOptions{}); err != nil {
+		if _, err := d.codec(p, kind); err != nil {
 			d.errs = append(d.errs, err)
 		}
 	}
@@ -320,8 +316,8 @@ func (d *Daemon) ref(p *plugin, key, ref string, kind pipeline.Kind) (any, error
 
 // codec builds a splitter, decoder or encoder and checks that it implements
 // its kind's interface.
-func (d *Daemon) codec(p *plugin, kind pipeline.Kind, common any) (any, error) {
-	v, _, err := d.build(p, common, nil)
+func (d *Daemon) codec(p *plugin, kind pipeline.Kind) (any, error) {
+	v, _, err := d.build(p, &commonOptions{}, nil)
 	if err != nil {
 		closeValue(v)
 		return nil, err
@@ -352,7 +348,7 @@ func (d *Daemon) anonymous(owner *plugin, typ string, kind pipeline.Kind) (any, 
 	}
 	p := &plugin{cfg: PluginConfig{Name: owner.cfg.Name + "." + typ, Type: typ, File: owner.cfg.File, Dir: owner.cfg.Dir,
 		Decode: func(...any) error { return nil }}, reg: reg}
-	return d.codec(p, kind, &commonOptions{})
+	return d.codec(p, kind)
 }
 
 func (d *Daemon) buildInput(p *plugin) error {

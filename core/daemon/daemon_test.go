@@ -361,3 +361,34 @@ type = "NoSuchPlugin"
 		}
 	}
 }
+
+// TestSkippedBytesReported: what the splitter skips is counted in the
+// input's report.
+func TestSkippedBytesReported(t *testing.T) {
+	out := uniqueName(t, "out")
+	cfg := fmt.Sprintf(`
+[in]
+type = "TestInput"
+lines = ["good #", "!garbage"]
+repeat = 600
+
+[%s]
+type = "TestOutput"
+message_matcher = "TRUE"
+`, out)
+	d, err := New(Settings{ShutdownTimeout: 5 * time.Second}, parse(t, cfg), Options{Log: logger(&syncBuffer{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(written(out)); got != 600 {
+		t.Fatalf("wrote %d messages, want the 600 good lines", got)
+	}
+	var rep strings.Builder
+	d.Report(&rep)
+	if want := fmt.Sprintf("records=600 messages=600 decode_failures=0 bytes_skipped=%d ", 600*len("!garbage\n")); !strings.Contains(rep.String(), want) {
+		t.Fatalf("report lacks %q:\n%s", want, rep.String())
+	}
+}

@@ -54,21 +54,30 @@ func (lineSplitter) NewReader(r io.Reader) pipeline.RecordReader {
 	return &lineReader{br: bufio.NewReaderSize(r, 4096)}
 }
 
+// lineReader splits lines, skipping (and counting) those that start with
+// "!", as a splitter skips garbage.
 type lineReader struct {
-	br  *bufio.Reader
-	end int64
+	br      *bufio.Reader
+	end     int64
+	skipped int64
 }
 
 func (l *lineReader) Next() (pipeline.Record, error) {
-	line, err := l.br.ReadSlice('\n')
-	if err != nil {
-		return pipeline.Record{}, err
+	for {
+		line, err := l.br.ReadSlice('\n')
+		if err != nil {
+			return pipeline.Record{}, err
+		}
+		l.end += int64(len(line))
+		if line[0] == '!' {
+			l.skipped += int64(len(line))
+			continue
+		}
+		return pipeline.Record{Data: line[:len(line)-1], End: l.end}, nil
 	}
-	l.end += int64(len(line))
-	return pipeline.Record{Data: line[:len(line)-1], End: l.end}, nil
 }
 func (l *lineReader) Buffered() int  { return l.br.Buffered() }
-func (l *lineReader) Skipped() int64 { return 0 }
+func (l *lineReader) Skipped() int64 { return l.skipped }
 
 type testDecoderConfig struct {
 	FailOn  string `toml:"fail_on"`

@@ -43,9 +43,9 @@ func (fr *filterRunner) inject(m *message.Message) error {
 	if fr.current != nil {
 		depth = fr.current.Depth + 1
 	}
-	if depth > fr.d.maxLoops {
+	if depth > fr.d.settings.MaxLoops {
 		fr.loopDrops.Add(1)
-		fr.loopLog.logf(fr.d, fr.name, "dropped an injected message of Type %q: more than max_message_loops (%d) filters injected it in a chain", m.Type, fr.d.maxLoops)
+		fr.loopLog.logf(fr.d, fr.name, "dropped an injected message of Type %q: more than max_message_loops (%d) filters injected it in a chain", m.Type, fr.d.settings.MaxLoops)
 		return nil
 	}
 	fr.injected.Add(1)
@@ -139,8 +139,8 @@ func (d *Daemon) reportTerminated(plugin string, err error) {
 	m := message.New(time.Now().UnixNano())
 	m.Type = "heka.sandbox-terminated"
 	m.Logger = "sandpiper"
-	m.Hostname = d.globals.Hostname
-	m.Pid = d.globals.Pid
+	m.Hostname = d.settings.Globals.Hostname
+	m.Pid = d.settings.Globals.Pid
 	m.Payload = err.Error()
 	m.NewField("plugin", message.String).Strings = []string{plugin}
 	d.terminations.Add(1)

@@ -55,7 +55,7 @@ func (ir *inputRunner) NewStream(src pipeline.Source) pipeline.Stream {
 		src.Logger = ir.name
 	}
 	if src.Hostname == "" {
-		src.Hostname = ir.d.globals.Hostname
+		src.Hostname = ir.d.settings.Globals.Hostname
 	}
 	ir.streamsOpen.Add(1)
 	return &stream{ir: ir, src: src}

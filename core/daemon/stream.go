@@ -110,15 +110,10 @@ func (s *stream) ReadFrom(ctx context.Context, r io.Reader, ack func(end int64))
 			seq <- b
 			ir.jobs <- b
 			b = ir.newBatch(&s.src)
-		}
-		if sk := rr.Skipped(); sk != skipped {
-			ir.skipped.Add(sk - skipped)
-			skipped = sk
+			skipped = ir.countSkipped(rr, skipped)
 		}
 	}
-	if sk := rr.Skipped(); sk != skipped {
-		ir.skipped.Add(sk - skipped)
-	}
+	ir.countSkipped(rr, skipped)
 	if len(b.recs) > 0 {
 		seq <- b
 		ir.jobs <- b
@@ -193,8 +188,7 @@ func (ir *inputRunner) stopWorkers() {
 // and a failure message for each failed record when send_decode_failures
 // is set. After a fatal error the batch's remaining records are not decoded.
 func (ir *inputRunner) decode(b *batch) {
-	if ir.fatal() != nil {
-		b.fatal = ir.fatal()
+	if b.fatal = ir.fatal(); b.fatal != nil {
 		b.recs = b.recs[:0]
 		return
 	}
@@ -216,12 +210,23 @@ func (ir *inputRunner) decode(b *batch) {
 		}
 		if ir.sendFailures {
 			m := pipeline.NewPayloadMessage(rec, b.src, time.Now().UnixNano())
-			m.Pid = ir.d.globals.Pid
+			m.Pid = ir.d.settings.Globals.Pid
 			m.NewField("decode_failure", message.Bool).Bools = []bool{true}
 			m.NewField("decode_error", message.String).Strings = []string{err.Error()}
 			emit(&pipeline.Pack{Message: m, Signer: rec.Signer})
 		}
 	}
+}
+
+// countSkipped adds to the input's count the bytes rr skipped since it had
+// skipped counted, once per batch rather than per record, and returns rr's
+// total.
+func (ir *inputRunner) countSkipped(rr pipeline.RecordReader, counted int64) int64 {
+	sk := rr.Skipped()
+	if sk != counted {
+		ir.skipped.Add(sk - counted)
+	}
+	return sk
 }
 
 // finish routes a decoded batch, in the sequencer's goroutine, and handles a
