@@ -99,13 +99,8 @@ func (w *Writer) WriteRecord(msg []byte) error {
 		h.HmacKeyVersion = w.signer.Version
 		h.Hmac = w.mac.Sum(w.sum[:0])
 	}
-	buf := append(w.buf[:0], RecordSeparator, 0)
-	buf = AppendHeader(buf, h)
-	buf[1] = byte(len(buf) - 2)
-	buf = append(buf, UnitSeparator)
-	buf = append(buf, msg...)
-	w.buf = buf
-	if _, err := w.w.Write(buf); err != nil {
+	w.buf = appendRecord(w.buf[:0], h, msg)
+	if _, err := w.w.Write(w.buf); err != nil {
 		return fmt.Errorf("framing: write record of %d bytes: %w", len(msg), err)
 	}
 	return nil
@@ -115,9 +110,14 @@ func (w *Writer) WriteRecord(msg []byte) error {
 // the extended slice: for callers that gather records in a buffer of their
 // own rather than write them one by one through a Writer.
 func AppendRecord(dst, msg []byte) []byte {
+	return appendRecord(dst, Header{MessageLength: uint32(len(msg))}, msg)
+}
+
+// appendRecord appends the record of header h and message msg to dst.
+func appendRecord(dst []byte, h Header, msg []byte) []byte {
 	start := len(dst)
 	dst = append(dst, RecordSeparator, 0)
-	dst = AppendHeader(dst, Header{MessageLength: uint32(len(msg))})
+	dst = AppendHeader(dst, h)
 	dst[start+1] = byte(len(dst) - start - 2)
 	dst = append(dst, UnitSeparator)
 	return append(dst, msg...)
