@@ -73,7 +73,7 @@ func Load(path string) (*Config, error) {
 		sections, err := readFile(p)
 		errs.add(err)
 		for _, s := range sections {
-			if isGlobalTable(s.Name) {
+			if slices.Contains(globalTables, s.Name) {
 				if global != nil {
 					errs.add(s.errorAt(nil, "the daemon's options are already given in "+global.where()+"; give them in one table of one file"))
 					continue
@@ -107,15 +107,6 @@ func (c *Config) Unknown() Errors {
 		errs = append(errs, s.unknown(nil)...)
 	}
 	return errs
-}
-
-func isGlobalTable(name string) bool {
-	for _, g := range globalTables {
-		if name == g {
-			return true
-		}
-	}
-	return false
 }
 
 // configFiles returns the files that make up the configuration at path.
