@@ -93,7 +93,7 @@ func (f *Field) appendText(b []byte) []byte {
 }
 
 // plainText reports whether s reads unambiguously without quotes: printable,
-// with no space, quote or parenthesis.
+// with no space, quote, backslash or parenthesis.
 func plainText(s string) bool {
 	for _, r := range s {
 		if !unicode.IsPrint(r) || r == ' ' || r == '"' || r == '(' || r == ')' || r == '\\' {
