@@ -128,10 +128,13 @@ func newTcpOutput(env *pipeline.Env, cfg any) (any, error) {
 		o.framing.Signer = sig
 	}
 	// Building a Writer checks what newSigner does not: that the signer's
-	// name leaves the header within its 255 bytes (max_message_size is
-	// checked with the daemon's options).
+	// name leaves the header within its 255 bytes, and that
+	// max_message_size is in range, so that Run's cannot fail.
 	if _, err := framing.NewWriterOptions(io.Discard, o.framing); err != nil {
-		return nil, fmt.Errorf("%s: signer.name %q: %w", env.Name, c.Signer.Name, err)
+		if c.Signer != nil {
+			return nil, fmt.Errorf("%s: signer.name %q: %w", env.Name, c.Signer.Name, err)
+		}
+		return nil, fmt.Errorf("%s: %w", env.Name, err)
 	}
 	return o, nil
 }

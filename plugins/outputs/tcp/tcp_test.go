@@ -427,6 +427,13 @@ func TestBadOptions(t *testing.T) {
 	if _, err := pipelinetest.Build(pipelinetest.Env(t, "out", "TcpOutput"), "TcpOutput", `address = "h:1"`+"\nlocal_address = \"127.0.0.1:0\"\nkeep_alive = true"); err != nil {
 		t.Error(err)
 	}
+	// A max_message_size out of range, without a signer, is an error of
+	// New, not a nil dereference of the absent signer table.
+	env := pipelinetest.Env(t, "out", "TcpOutput")
+	env.Globals.MaxMessageSize = -1
+	if _, err := pipelinetest.Build(env, "TcpOutput", `address = "h:1"`); err == nil || !strings.HasPrefix(err.Error(), "out: framing: writer MaxMessageSize -1") {
+		t.Errorf("max_message_size -1: error %v", err)
+	}
 }
 
 func TestDropsOversizeMessage(t *testing.T) {
