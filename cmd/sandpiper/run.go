@@ -83,12 +83,20 @@ func runRun(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sandpiper run: %s:\n%v\n", *path, err)
 		return 1
 	}
+	// SIGUSR1 prints the report, from a goroutine that ends with run.
 	usr1 := make(chan os.Signal, 1)
 	signal.Notify(usr1, syscall.SIGUSR1)
 	defer signal.Stop(usr1)
+	reporting := make(chan struct{})
+	defer close(reporting)
 	go func() {
-		for range usr1 {
-			d.Report(stderr)
+		for {
+			select {
+			case <-usr1:
+				d.Report(stderr)
+			case <-reporting:
+				return
+			}
 		}
 	}()
 	logger.Printf("sandpiper: running %s: %d plugins", *path, d.Plugins())
