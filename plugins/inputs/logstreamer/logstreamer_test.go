@@ -387,3 +387,44 @@ func TestReport(t *testing.T) {
 		t.Errorf("report %v, want %v", got, want)
 	}
 }
+
+// initial_tail: a file the journal does not know, found by the first look,
+// is read from its end; what is added later is read.
+func TestInitialTail(t *testing.T) {
+	h := newHarness(t, "file_match = 'app\\.log'\nfollow = false\ninitial_tail = true")
+	h.write("app.log", "before start\n")
+	if got := h.runToEnd().Payloads(); len(got) != 0 {
+		t.Fatalf("initial_tail read %q, want nothing", got)
+	}
+	h.write("app.log", "after\n")
+	if got, want := h.runToEnd().Payloads(), []string{"after"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("second run read %q, want %q", got, want)
+	}
+}
+
+// oldest_duration: a file not modified within it is not read.
+func TestOldestDuration(t *testing.T) {
+	h := newHarness(t, "file_match = '\\.log'\nfollow = false\noldest_duration = '1h'")
+	h.write("old.log", "old\n")
+	h.write("new.log", "new\n")
+	past := time.Now().Add(-2 * time.Hour)
+	if err := os.Chtimes(h.path("old.log"), past, past); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := h.runToEnd().Payloads(), []string{"new"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("read %q, want %q", got, want)
+	}
+}
+
+// logger and hostname replace the file's path and the daemon's host name.
+func TestLoggerAndHostname(t *testing.T) {
+	h := newHarness(t, "file_match = 'app\\.log'\nfollow = false\nlogger = 'web'\nhostname = 'h1'")
+	h.write("app.log", "one\n")
+	packs := h.runToEnd().Packs()
+	if len(packs) != 1 {
+		t.Fatalf("got %d messages, want 1", len(packs))
+	}
+	if m := packs[0].Message; m.Logger != "web" || m.Hostname != "h1" {
+		t.Errorf("Logger %q Hostname %q, want web and h1", m.Logger, m.Hostname)
+	}
+}
