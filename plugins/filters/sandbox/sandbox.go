@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"sandpiper/core/message"
 	"sandpiper/core/pipeline"
 	"sandpiper/plugins/internal/script"
 	luasandbox "sandpiper/sandbox"
@@ -74,14 +73,7 @@ func newSandboxFilter(env *pipeline.Env, c any) (any, error) {
 	}
 	sc.Hostname = env.Globals.Hostname
 	sc.InjectLimits = luasandbox.InjectLimits{ProcessMessage: cfg.MaxProcessInject, TimerEvent: cfg.MaxTimerInject}
-	// env.Inject is read at each call: the daemon may set it after the
-	// filter is built.
-	sc.Inject = func(m *message.Message) error {
-		if env.Inject == nil {
-			return errors.New("the daemon does not route injected messages")
-		}
-		return env.Inject(m)
-	}
+	sc.Inject = env.Inject
 	f := &filter{name: env.Name, logf: env.Logf}
 	if cfg.PreserveData && !env.Check {
 		if env.Globals.BaseDir == "" {
