@@ -1,6 +1,9 @@
 package config
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -139,6 +142,34 @@ func TestDecodeErrors(t *testing.T) {
 	}
 	if err := s.Decode(opts); err == nil {
 		t.Error("Decode of a struct, not a pointer, succeeded")
+	}
+}
+
+// level decodes itself, so that a bad value is the decoder's own error,
+// which Decode places and words as its own (decodeError).
+type level int
+
+func (l *level) UnmarshalText(b []byte) error {
+	if string(b) != "debug" {
+		return errors.New("want debug")
+	}
+	*l = 7
+	return nil
+}
+
+func TestDecodeErrorOfSelfDecodingType(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.toml")
+	if err := os.WriteFile(path, []byte("[out]\ntype = \"X\"\n\nlevel = \"loud\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := section(t, load(t, path), "out")
+	var opts struct {
+		Level level `toml:"level"`
+	}
+	checkErrors(t, s.Decode(&opts), []string{path + `:4: [out]: level: want debug`})
+	var e *Error
+	if errors.As(s.Decode(&opts), &e); e == nil || e.Key != "level" {
+		t.Errorf("Key of %v: want level", e)
 	}
 }
 
