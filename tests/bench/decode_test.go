@@ -177,9 +177,10 @@ func TestDecode(t *testing.T) {
 // the daemon (LogstreamerInput, SandboxDecoder running nginx_access.lua
 // with pool_size = GOMAXPROCS, FileOutput of framed protobuf) at
 // GOMAXPROCS 1 and 2, beside the bare gopher-lua loop and the sandbox
-// called directly over the same lines at GOMAXPROCS 1, in turn in each
-// round. The bare loop, twenty times slower than the rest, runs over the
-// first tenth of the lines, so that a round stays short.
+// called directly over the same lines at GOMAXPROCS 1 and two sandboxes
+// at GOMAXPROCS 2, in turn in each round. The bare loop, two to three
+// times slower than the sandbox, runs over the first tenth of the lines,
+// so that a round stays short.
 func BenchmarkDecode(b *testing.B) {
 	const n = 100_000
 	dir := accessLogDir(b, n)
