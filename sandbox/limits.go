@@ -190,7 +190,6 @@ func (c *counter) slow() <-chan struct{} {
 		return c.fail(budget.ErrInstructions)
 	}
 	if c.killed.Load() == c.calls {
-		watchdog.kills.Add(1)
 		c.sb.logf("process heap above the memory ceiling of %d bytes: call ended", MemoryCeiling())
 		return c.fail(budget.ErrMemory)
 	}

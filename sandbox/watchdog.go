@@ -105,8 +105,7 @@ func MemoryCeiling() int64 {
 var watchdog struct {
 	mu       sync.Mutex
 	counters map[*counter]struct{}
-	running  bool         // the goroutine is running
-	kills    atomic.Int64 // calls ended by the ceiling, for tests and reports
+	running  bool // the goroutine is running
 }
 
 func watchdogAdd(c *counter) {
@@ -127,9 +126,6 @@ func watchdogRemove(c *counter) {
 	delete(watchdog.counters, c)
 	watchdog.mu.Unlock()
 }
-
-// CeilingKills returns how many calls the process ceiling has ended.
-func CeilingKills() int64 { return watchdog.kills.Load() }
 
 func watchdogLoop() {
 	// The heap's growth between two looks stands for the allocation in
@@ -197,8 +193,8 @@ func watchdogLoop() {
 
 // kill ends call, if it is still running, for the process ceiling. Only
 // the fields the call's goroutine reads atomically are touched here; the
-// call itself sets fatal when it sees them (and counts the kill), and a
-// kill aimed at a call that has returned does not reach the next one.
+// call itself sets fatal when it sees them, and a kill aimed at a call
+// that has returned does not reach the next one.
 func (c *counter) kill(call int64) {
 	c.killed.Store(call)
 	c.flag.Store(true)
