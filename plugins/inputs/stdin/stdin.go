@@ -53,11 +53,15 @@ func (in *Input) Run(ctx context.Context, r pipeline.InputRunner) error {
 }
 
 // chunkReader reads its source from a goroutine of its own, so that Read
-// can give up when the stream's context is cancelled.
+// can give up when the stream's context is cancelled. Two buffers go back
+// and forth between them: the goroutine reads into one while Read returns
+// the other's bytes.
 type chunkReader struct {
 	ctx    context.Context
 	chunks chan chunk
+	free   chan []byte // buffers Read is done with; it never blocks sending one
 	done   chan struct{}
+	cur    []byte // the buffer rest is in, given back once rest is consumed
 	rest   []byte
 	err    error
 }
@@ -70,10 +74,17 @@ type chunk struct {
 // newChunkReader starts the goroutine that reads src. It ends when src
 // returns an error (its end included) or stop is called.
 func newChunkReader(ctx context.Context, src io.Reader) *chunkReader {
-	cr := &chunkReader{ctx: ctx, chunks: make(chan chunk), done: make(chan struct{})}
+	cr := &chunkReader{ctx: ctx, chunks: make(chan chunk), free: make(chan []byte, 2), done: make(chan struct{})}
+	cr.free <- make([]byte, 32*1024)
+	cr.free <- make([]byte, 32*1024)
 	go func() {
 		for {
-			buf := make([]byte, 32*1024)
+			var buf []byte
+			select {
+			case buf = <-cr.free:
+			case <-cr.done:
+				return
+			}
 			n, err := src.Read(buf)
 			select {
 			case cr.chunks <- chunk{buf[:n], err}:
@@ -95,9 +106,13 @@ func (cr *chunkReader) Read(p []byte) (int, error) {
 		if cr.err != nil {
 			return 0, cr.err
 		}
+		if cr.cur != nil {
+			cr.free <- cr.cur[:cap(cr.cur)]
+			cr.cur = nil
+		}
 		select {
 		case c := <-cr.chunks:
-			cr.rest, cr.err = c.b, c.err
+			cr.cur, cr.rest, cr.err = c.b, c.b, c.err
 		case <-cr.ctx.Done():
 			return 0, cr.ctx.Err()
 		}

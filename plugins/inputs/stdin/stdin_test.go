@@ -73,3 +73,29 @@ func TestCancelWhileBlocked(t *testing.T) {
 		t.Fatal("Run did not return after cancel")
 	}
 }
+
+// endless is a reader that never ends.
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'x'
+	}
+	return len(p), nil
+}
+
+// Reading allocates no buffer per read of the source: the goroutine and
+// Read pass two buffers back and forth.
+func TestChunkReaderReusesBuffers(t *testing.T) {
+	cr := newChunkReader(context.Background(), endless{})
+	defer cr.stop()
+	p := make([]byte, 32*1024)
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, err := io.ReadFull(cr, p); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 0 {
+		t.Errorf("%.1f allocations per 32 KiB read, want 0", allocs)
+	}
+}
