@@ -47,6 +47,8 @@ type Decoder struct {
 	sevMap    map[string]int32
 	layout    string
 	loc       *time.Location
+	noYear    bool // layout has no year: the current one is taken
+	noDate    bool // layout has no date either: today's is taken
 	logErrors bool
 
 	unmatched atomic.Int64
@@ -98,6 +100,7 @@ func newPayloadRegexDecoder(env *pipeline.Env, c any) (any, error) {
 	if d.timestamp > 0 && cfg.TimestampLayout == "" {
 		return nil, fmt.Errorf("%s: timestamp_layout: required to read the Timestamp capture", env.Name)
 	}
+	d.noYear, d.noDate = layoutLacks(cfg.TimestampLayout)
 	keys := make([]string, 0, len(cfg.MessageFields))
 	for k := range cfg.MessageFields {
 		keys = append(keys, k)
@@ -249,6 +252,17 @@ func (d *Decoder) set(m *message.Message, t target, v string) error {
 	return nil
 }
 
+// layoutLacks reports whether layout has no year, and no date at all, by
+// reading back a time it formatted: what the layout lacks parses as year 0
+// and January 1. A parsed January 1 cannot tell this, since it is a date.
+func layoutLacks(layout string) (year, date bool) {
+	t, err := time.Parse(layout, time.Date(2001, time.February, 3, 4, 5, 6, 0, time.UTC).Format(layout))
+	if err != nil {
+		return false, false
+	}
+	return t.Year() == 0, t.Year() == 0 && t.YearDay() == 1
+}
+
 // setTimestamp sets m's Timestamp from s, in timestamp_layout. A layout
 // without a year takes the current one, and one with neither year nor date
 // today's date, as Heka did for syslog's "Jan _2 15:04:05".
@@ -257,10 +271,10 @@ func (d *Decoder) setTimestamp(m *message.Message, s string) error {
 	if err != nil {
 		return fmt.Errorf("Timestamp %q does not match timestamp_layout %q", s, d.layout)
 	}
-	if t.Year() == 0 {
+	if d.noYear {
 		now := time.Now().In(t.Location())
 		y, mo, day := t.Date()
-		if mo == time.January && day == 1 {
+		if d.noDate {
 			y, mo, day = now.Date()
 		} else {
 			y = now.Year()

@@ -119,6 +119,32 @@ Hostname = "%Hostname%-%Type%"
 	}
 }
 
+// TestYearlessTimestamp: a layout without a year takes the current one and
+// keeps the date it read, January 1 included.
+func TestYearlessTimestamp(t *testing.T) {
+	d, err := build(t, "match_regex = '^(?P<Timestamp>.+)$'\ntimestamp_layout = 'Jan _2 15:04:05'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	year := time.Now().UTC().Year()
+	for _, tt := range []struct {
+		line string
+		want time.Time
+	}{
+		{"Mar  5 10:11:12", time.Date(year, time.March, 5, 10, 11, 12, 0, time.UTC)},
+		{"Jan  1 00:00:01", time.Date(year, time.January, 1, 0, 0, 1, 0, time.UTC)},
+	} {
+		var got []*pipeline.Pack
+		err := d.Decode(pipeline.Record{Data: []byte(tt.line)}, &pipeline.Source{}, func(p *pipeline.Pack) { got = append(got, p) })
+		if err != nil || len(got) != 1 {
+			t.Fatalf("%q: %v, %d messages", tt.line, err, len(got))
+		}
+		if ts := time.Unix(0, got[0].Message.Timestamp).UTC(); !ts.Equal(tt.want) {
+			t.Errorf("%q: Timestamp %v, want %v", tt.line, ts, tt.want)
+		}
+	}
+}
+
 func TestUnmatchedCounted(t *testing.T) {
 	d, err := build(t, "match_regex = '^x'\nlog_errors = false")
 	if err != nil {
