@@ -87,10 +87,7 @@ func (r *reader) Buffered() int {
 	if n == 0 || r.err != nil {
 		return n
 	}
-	from := r.scanned
-	if !r.s.eol && from == 0 && !r.discarding {
-		from = 1
-	}
+	from := r.from()
 	if from < n && bytes.IndexByte(r.buf[r.start+from:r.end], r.s.delim) >= 0 {
 		return n
 	}
@@ -100,16 +97,21 @@ func (r *reader) Buffered() int {
 
 func (r *reader) Skipped() int64 { return r.skipped }
 
+// from returns where, after buf[start], the delimiter that ends the next
+// record is looked for. Without eol a record starts with its delimiter:
+// the search starts after that first byte (the rest of a dropped record
+// has none to pass over).
+func (r *reader) from() int {
+	if !r.s.eol && r.scanned == 0 && !r.discarding {
+		return 1
+	}
+	return r.scanned
+}
+
 func (r *reader) Next() (pipeline.Record, error) {
 	empty := 0
 	for {
-		// Without eol a record starts with its delimiter: look for the
-		// next one after that first byte (the rest of a dropped record
-		// has none to pass over).
-		from := r.scanned
-		if !r.s.eol && from == 0 && !r.discarding {
-			from = 1
-		}
+		from := r.from()
 		if r.start+from <= r.end {
 			if i := bytes.IndexByte(r.buf[r.start+from:r.end], r.s.delim); i >= 0 {
 				n := from + i // record length up to the delimiter
