@@ -37,7 +37,7 @@ func init() {
 type config struct {
 	Address         string        `toml:"address" doc:"host:port of the peer."`
 	LocalAddress    string        `toml:"local_address" doc:"Local host:port to connect from; empty for any."`
-	ConnectTimeout  int           `toml:"connect_timeout" doc:"Seconds a connection attempt may take."`
+	ConnectTimeout  int           `toml:"connect_timeout" doc:"Seconds a connection attempt may take; also how long the output waits at stop for the peer to close its side."`
 	MaxBackoff      int           `toml:"max_backoff" doc:"Longest wait in seconds between connection attempts; waits double from 100 ms up to it."`
 	KeepAlive       bool          `toml:"keep_alive" doc:"Whether to send TCP keep-alive probes."`
 	KeepAlivePeriod int           `toml:"keep_alive_period" doc:"Seconds between keep-alive probes, when keep_alive is set."`
