@@ -570,3 +570,35 @@ func TestUnmarshalOwnedAliasesItsInput(t *testing.T) {
 		t.Fatal("UnmarshalOwned copied its input")
 	}
 }
+
+// TestUnmarshalFreshFieldsDoNotShareValues checks that the single values of
+// a fresh message's fields, which share arrays (valueArena), are each their
+// own: appending to one field's values leaves its neighbours' as they were.
+func TestUnmarshalFreshFieldsDoNotShareValues(t *testing.T) {
+	in := nginxMessage().Marshal()
+	var m Message
+	if err := m.Unmarshal(in); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"remote_addr", "status"} {
+		f := m.Field(name, 0)
+		switch f.Type {
+		case String:
+			f.Strings = append(f.Strings, "added")
+		case Integer:
+			f.Integers = append(f.Integers, -1)
+		}
+	}
+	want := nginxMessage()
+	want.Field("remote_addr", 0).Strings = append(want.Field("remote_addr", 0).Strings, "added")
+	want.Field("status", 0).Integers = append(want.Field("status", 0).Integers, -1)
+	if d := messageDiff(want, &m); d != "" {
+		t.Fatalf("after appending to two fields' values: %s", d)
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		var fresh Message
+		_ = fresh.Unmarshal(in)
+	}); n > 6 {
+		t.Errorf("Unmarshal into a fresh message: %v allocations, want at most 6 (the copy, Fields, and one array per value type)", n)
+	}
+}
