@@ -38,9 +38,9 @@ type Input struct {
 	cfg      config
 	listener net.ListenConfig
 
-	// addr holds the bound address once Run listens, for tests that ask
-	// for port 0.
-	addr  atomic.Value
+	// addr is the bound address, for tests that ask for port 0: set by
+	// Run before it closes ready.
+	addr  net.Addr
 	ready chan struct{}
 
 	open     atomic.Int64
@@ -83,7 +83,7 @@ func (in *Input) Run(ctx context.Context, r pipeline.InputRunner) error {
 	if err != nil {
 		return fmt.Errorf("%s: address %q: %w", r.Name(), in.cfg.Address, err)
 	}
-	in.addr.Store(ln.Addr())
+	in.addr = ln.Addr()
 	close(in.ready)
 
 	var (

@@ -64,7 +64,7 @@ func start(t *testing.T, options string) (*Input, *pipelinetest.Input, string, f
 			return nil
 		}
 	}
-	return in, r, in.addr.Load().(net.Addr).String(), stop
+	return in, r, in.addr.String(), stop
 }
 
 func TestConcurrentClients(t *testing.T) {

@@ -39,9 +39,9 @@ type config struct {
 type Input struct {
 	address string
 
-	// addr holds the bound address once Run listens, for tests that ask
-	// for port 0.
-	addr  atomic.Value
+	// addr is the bound address, for tests that ask for port 0: set by
+	// Run before it closes ready.
+	addr  net.Addr
 	ready chan struct{}
 
 	datagrams atomic.Int64
@@ -72,7 +72,7 @@ func (in *Input) Run(ctx context.Context, r pipeline.InputRunner) error {
 	if err != nil {
 		return fmt.Errorf("%s: address %q: %w", r.Name(), in.address, err)
 	}
-	in.addr.Store(conn.LocalAddr())
+	in.addr = conn.LocalAddr()
 	close(in.ready)
 
 	// The closer ends the blocked ReadFrom when ctx is cancelled; it ends

@@ -43,7 +43,7 @@ func TestDatagrams(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- in.Run(ctx, r) }()
 	<-in.ready
-	conn, err := net.Dial("udp", in.addr.Load().(net.Addr).String())
+	conn, err := net.Dial("udp", in.addr.String())
 	if err != nil {
 		t.Fatal(err)
 	}
