@@ -20,7 +20,6 @@ import (
 
 	"sandpiper/core/config"
 	"sandpiper/core/daemon"
-	"sandpiper/core/pipeline"
 	_ "sandpiper/plugins/all" // every plugin type, registered by name
 	"sandpiper/sandbox"
 )
@@ -153,22 +152,7 @@ func build(path string, check bool, logger *log.Logger) (*daemon.Daemon, error) 
 		}
 		tuneMemory(g.MemoryCeiling)
 	}
-	settings := daemon.Settings{
-		Globals: pipeline.Globals{
-			BaseDir:        g.BaseDir,
-			Hostname:       g.Hostname,
-			Pid:            int32(os.Getpid()),
-			MaxMessageSize: g.MaxMessageSize,
-		},
-		QueueSize:       g.QueueSize,
-		MaxLoops:        g.MaxMessageLoops,
-		ShutdownTimeout: time.Duration(g.ShutdownTimeout) * time.Second,
-	}
-	configs := make([]daemon.PluginConfig, len(cfg.Plugins))
-	for i, s := range cfg.Plugins {
-		configs[i] = daemon.PluginConfig{Name: s.Name, Type: s.Type, File: s.File, Dir: s.Dir, Decode: s.Decode, Errorf: s.Errorf}
-	}
-	d, err := daemon.New(settings, configs, daemon.Options{Check: check, Log: logger})
+	d, err := daemon.New(daemon.SettingsOf(g), daemon.PluginConfigs(cfg), daemon.Options{Check: check, Log: logger})
 	if err != nil {
 		errs = append(errs, unjoin(err)...)
 	}

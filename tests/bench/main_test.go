@@ -20,7 +20,6 @@ import (
 	"sandpiper/core/config"
 	"sandpiper/core/daemon"
 	"sandpiper/core/framing"
-	"sandpiper/core/pipeline"
 	"sandpiper/lua_modules"
 	_ "sandpiper/plugins/all"
 	"sandpiper/sandbox"
@@ -190,23 +189,8 @@ func runPipeline(tb testing.TB, conf string, check func(runDir, report string)) 
 	if err != nil {
 		tb.Fatalf("%v\n%s", err, conf)
 	}
-	host, _ := os.Hostname()
-	settings := daemon.Settings{
-		Globals: pipeline.Globals{
-			BaseDir:        cfg.Globals.BaseDir,
-			Hostname:       host,
-			Pid:            int32(os.Getpid()),
-			MaxMessageSize: cfg.Globals.MaxMessageSize,
-		},
-		QueueSize: cfg.Globals.QueueSize,
-		MaxLoops:  cfg.Globals.MaxMessageLoops,
-	}
-	configs := make([]daemon.PluginConfig, len(cfg.Plugins))
-	for i, s := range cfg.Plugins {
-		configs[i] = daemon.PluginConfig{Name: s.Name, Type: s.Type, File: s.File, Dir: s.Dir, Decode: s.Decode}
-	}
 	var logs syncBuffer
-	d, err := daemon.New(settings, configs, daemon.Options{Log: log.New(&logs, "", 0)})
+	d, err := daemon.New(daemon.SettingsOf(cfg.Globals), daemon.PluginConfigs(cfg), daemon.Options{Log: log.New(&logs, "", 0)})
 	if err == nil {
 		err = errors.Join(cfg.Unknown()...)
 	}
