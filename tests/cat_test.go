@@ -388,4 +388,15 @@ func TestCatMaxMessageSize(t *testing.T) {
 		t.Errorf("a message one byte too large was framed: %d bytes, stderr %s", len(r.stdout), r.stderr)
 	}
 	wantSummary(t, r, 1, 0, 1, 0)
+
+	// A stream whose every record is too large says so, rather than
+	// suggest it is JSON.
+	var one bytes.Buffer
+	if err := framing.NewWriter(&one).WriteRecord(recs[0]); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, one.Bytes(), "cat", "-max-message-size", strconv.Itoa(len(recs[0])-1))
+	if !strings.Contains(string(r.stderr), "every record announced more than -max-message-size bytes") || strings.Contains(string(r.stderr), "-input json") {
+		t.Errorf("stderr %s", r.stderr)
+	}
 }

@@ -195,7 +195,11 @@ func (c *catRun) framed(name string, r io.Reader, opts framing.ReaderOptions) er
 	for record := int64(1); ; record++ {
 		rec, err := fr.Next()
 		if err == io.EOF {
-			if st := fr.Stats(); st.Records == 0 && st.BytesSkipped > 0 && st.BadSignatures+st.UnknownSigners == 0 {
+			switch st := fr.Stats(); {
+			case st.Records > 0 || st.BytesSkipped == 0 || st.BadSignatures+st.UnknownSigners > 0:
+			case st.Oversize > 0:
+				fmt.Fprintf(c.stderr, "sandpiper cat: %s: every record announced more than -max-message-size bytes\n", name)
+			default:
 				fmt.Fprintf(c.stderr, "sandpiper cat: %s: no Heka record in %d bytes; for JSON lines use -input json\n", name, st.BytesSkipped)
 			}
 			return nil
