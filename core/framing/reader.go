@@ -183,9 +183,10 @@ func (r *Reader) Reset(rd io.Reader) {
 func (r *Reader) Stats() Stats { return r.stats }
 
 // HasRecord reports whether the bytes read and not yet returned begin with a
-// whole candidate record (separator, header, unit separator and the
-// message_length bytes it announces), so that the next call to Next decides
-// on it without reading. A caller that gathers records before handing them
+// whole record that Next will take as one (separator, a header that
+// decodes, unit separator, and the message_length bytes it announces, no
+// more than the maximum), so that the next call to Next returns it without
+// reading; on anything else, garbage included, it says false. A caller that gathers records before handing them
 // on hands them on when it is false, rather than hold them while Next waits
 // for the rest of a record.
 func (r *Reader) HasRecord() bool {
@@ -194,11 +195,11 @@ func (r *Reader) HasRecord() bool {
 		return false
 	}
 	hl := int(b[1])
-	if hl == 0 || len(b) < hl+framingSize {
+	if hl == 0 || len(b) < hl+framingSize || b[2+hl] != UnitSeparator {
 		return false
 	}
 	var raw rawHeader
-	if _, err := raw.parse(b[2 : 2+hl]); err != nil {
+	if _, err := raw.parse(b[2 : 2+hl]); err != nil || raw.length == 0 || uint64(raw.length) > uint64(r.max) {
 		return false
 	}
 	return uint64(len(b)) >= uint64(hl+framingSize)+uint64(raw.length)

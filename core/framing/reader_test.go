@@ -471,6 +471,22 @@ func TestHasRecord(t *testing.T) {
 			t.Errorf("after the first record with %d of the second's %d bytes buffered: HasRecord = %v, want %v", cut, len(two), got, want)
 		}
 	}
+	// Whole candidates that Next would not take as records: no unit
+	// separator, or a message over the maximum.
+	noSep := append([]byte{}, two...)
+	noSep[2+int(noSep[1])] = 'x'
+	for name, c := range map[string]struct {
+		b   []byte
+		max int
+	}{"no unit separator": {noSep, 0}, "over the maximum": {two, len("second message") - 1}} {
+		r := NewReader(&chunkReader{chunks: [][]byte{append(append([]byte{}, one...), c.b...)}}, ReaderOptions{MaxMessageSize: c.max})
+		if _, err := r.Next(); err != nil && c.max == 0 {
+			t.Fatal(err)
+		}
+		if r.HasRecord() {
+			t.Errorf("%s: HasRecord = true", name)
+		}
+	}
 }
 
 // chunkReader returns its chunks one per Read, then io.EOF.
