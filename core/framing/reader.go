@@ -71,6 +71,9 @@ type Record struct {
 	// Signer is the verified signer name of a signed message, "" for an
 	// unsigned one.
 	Signer string
+	// Size is the record's length in the stream, framing included: with
+	// Stats.BytesSkipped, where the record ends in the stream.
+	Size int
 }
 
 // DropReason says why a Reader dropped a well-framed record.
@@ -280,7 +283,7 @@ func (r *Reader) candidate() (Record, error) {
 	}
 	// need may have moved the bytes: slice them only now.
 	hdr := r.buf[r.start+2 : r.start+2+hl]
-	rec := Record{Header: raw.header(hdr), Message: r.buf[r.start+hl+framingSize : r.start+size : r.start+size]}
+	rec := Record{Header: raw.header(hdr), Message: r.buf[r.start+hl+framingSize : r.start+size : r.start+size], Size: size}
 	if raw.hasSigner || raw.hasHmac {
 		k := r.lookup(raw.signer(hdr), raw.version)
 		switch {

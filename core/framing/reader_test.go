@@ -503,3 +503,41 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 	}
 	return n, nil
 }
+
+// TestRecordSize: a record's Size is its length in the stream, framing
+// included, so that record sizes and skipped bytes add up to the stream.
+func TestRecordSize(t *testing.T) {
+	var stream bytes.Buffer
+	plain := NewWriter(&stream)
+	signed, err := NewWriterOptions(&stream, WriterOptions{Signer: &Signer{Name: "ops", Version: 1, Hash: SHA1, Key: []byte("k")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []int
+	for i, w := range []*Writer{plain, signed, plain} {
+		before := stream.Len()
+		if err := w.WriteRecord(bytes.Repeat([]byte{'m'}, 10+i)); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, stream.Len()-before)
+		stream.WriteString("garbage")
+	}
+	r := NewReader(bytes.NewReader(stream.Bytes()), ReaderOptions{Keys: map[string][]byte{"ops_1": []byte("k")}})
+	total := 0
+	for i := range want {
+		rec, err := r.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Size != want[i] {
+			t.Errorf("record %d: Size %d, want %d", i, rec.Size, want[i])
+		}
+		total += rec.Size
+	}
+	if _, err := r.Next(); err != io.EOF {
+		t.Fatalf("after the records: %v", err)
+	}
+	if got := int64(total) + r.Stats().BytesSkipped; got != int64(stream.Len()) {
+		t.Errorf("sizes %d + skipped %d = %d, want the stream's %d bytes", total, r.Stats().BytesSkipped, got, stream.Len())
+	}
+}

@@ -60,15 +60,7 @@ func newFramingSplitter(env *pipeline.Env, c any) (any, error) {
 
 // NewReader returns a reader of the framed records of r.
 func (s *Splitter) NewReader(r io.Reader) pipeline.RecordReader {
-	max := s.opts.MaxMessageSize
-	if max <= 0 {
-		max = framing.DefaultMaxMessageSize
-	}
-	// A framing.Reader holds at most one largest record read and not yet
-	// consumed, so a ring of that size still holds the first bytes of the
-	// record it returns.
-	m := &mirror{r: r, ring: make([]byte, max+framing.MaxHeaderSize+3)}
-	return &reader{s: s, m: m, fr: framing.NewReader(m, s.opts)}
+	return &reader{s: s, fr: framing.NewReader(r, s.opts)}
 }
 
 // Report adds the records dropped by every stream so far.
@@ -84,31 +76,8 @@ func (s *Splitter) Report(add func(key string, value any)) {
 	}
 }
 
-// mirror keeps the last bytes read from r in a ring, so that the framing
-// header length of a returned record, which framing.Reader does not
-// expose, can be read back to compute the record's End.
-type mirror struct {
-	r    io.Reader
-	ring []byte
-	n    int64 // bytes read from r
-}
-
-func (m *mirror) Read(p []byte) (int, error) {
-	n, err := m.r.Read(p)
-	if n > 0 && n <= len(p) {
-		i := int(m.n % int64(len(m.ring)))
-		c := copy(m.ring[i:], p[:n])
-		copy(m.ring, p[c:n])
-		m.n += int64(n)
-	}
-	return n, err
-}
-
-func (m *mirror) at(off int64) byte { return m.ring[off%int64(len(m.ring))] }
-
 type reader struct {
 	s        *Splitter
-	m        *mirror
 	fr       *framing.Reader
 	recBytes int64 // bytes of the records returned so far, framing included
 	last     framing.Stats
@@ -126,11 +95,10 @@ func (r *reader) Next() (pipeline.Record, error) {
 	if err != nil {
 		return pipeline.Record{}, err
 	}
-	// Every byte before this record was returned in a record or skipped.
-	start := r.recBytes + st.BytesSkipped
-	size := int64(r.m.at(start+1)) + 3 + int64(len(rec.Message))
-	r.recBytes += size
-	return pipeline.Record{Data: rec.Message, Signer: rec.Signer, End: start + size}, nil
+	// Every byte before this record's end was returned in a record or
+	// skipped.
+	r.recBytes += int64(rec.Size)
+	return pipeline.Record{Data: rec.Message, Signer: rec.Signer, End: r.recBytes + st.BytesSkipped}, nil
 }
 
 func (r *reader) countDrops(st framing.Stats) {
