@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"sandpiper/core/message"
 )
@@ -20,8 +21,7 @@ type Pool struct {
 	name  string
 	all   []*Sandbox
 	free  chan *Sandbox
-	mu    sync.Mutex
-	err   error
+	err   atomic.Pointer[error] // the first terminated sandbox's, read on every call
 	close sync.Once
 }
 
@@ -59,18 +59,13 @@ func (p *Pool) Size() int { return len(p.all) }
 // terminated sandbox's, prefixed with the pool's name), nil while it
 // serves.
 func (p *Pool) Err() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.err
+	if e := p.err.Load(); e != nil {
+		return *e
+	}
+	return nil
 }
 
-func (p *Pool) setErr(err error) {
-	p.mu.Lock()
-	if p.err == nil {
-		p.err = err
-	}
-	p.mu.Unlock()
-}
+func (p *Pool) setErr(err error) { p.err.CompareAndSwap(nil, &err) }
 
 // ProcessMessage runs process_message on a free sandbox, waiting for one
 // when all are busy. Its results are Sandbox.ProcessMessage's; err is
